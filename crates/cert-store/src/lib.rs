@@ -1,1 +1,262 @@
-//! cert-store
+//! Durable stores of collected S/MIME certificates, behind one [`CertStore`] trait.
+//!
+//! This is the last gate of the SPEC pipeline ("6. Store it under the From address").
+//! [`CertStore::put`] answers [`PutOutcome`] `created`, `replaced`, `unchanged` or
+//! `kept_newer`; a failure is either bad input ([`Error::EmptyAddress`],
+//! [`Error::NotACertificate`]: reason codes `ambiguous_from` / `malformed_signature`)
+//! or the transient `store_error` ([`Error::is_transient`]: disk full, permissions,
+//! lock timeout, damaged store), which callers answer with "try later".
+//!
+//! Backends: [`DirStore`], a directory of PEM files (the embedded default). [`open`]
+//! picks the backend from SPEC `store.location`; `postgres://` URLs are refused with
+//! [`Error::UnsupportedLocation`] until the PostgreSQL backend exists.
+//!
+//! The store does **not** judge certificates: it trusts the policy gate and only decodes
+//! the DER (leniently) for its fingerprint and notBefore. It never reads the clock:
+//! "seen" times come from [`PutContext::seen_at_unix`].
+//!
+//! # Replacement rule
+//! The current certificate of an address is replaced only by one with a later
+//! notBefore; on equal notBefore, the one with the greater SHA-256 wins, so the final
+//! state never depends on the order in which concurrent writers arrive. The same
+//! certificate again is `unchanged` (only its `last_seen` moves). An older one is
+//! `kept_newer`: the current file stays, the older certificate still joins the history.
+//!
+//! # File names
+//! See [`file_name_for`]: the whole address is lower-cased (local part too, with
+//! Unicode case mapping; no IDNA mapping, so `bücher.de` and `xn--bcher-kva.de` are
+//! different files), then every byte outside ASCII letters, digits and
+//! ``.!#$&'*+=?^_`{|}~@-`` is percent-encoded (`%XX`), `%` included, and so is a
+//! leading `.`. A name therefore never contains `/`, never starts with `.` and is
+//! never `.` or `..`. Names over 255 bytes are shortened to a prefix of at most
+//! [`names::PREFIX_MAX`] bytes, `%-` and the SHA-256 (hex) of the normalised address:
+//! unique, stable and recognisable (`%-` never occurs otherwise).
+//!
+//! ```
+//! assert_eq!(cert_store::file_name_for("Alice@Example.COM")?, "alice@example.com.crt");
+//! assert_eq!(cert_store::file_name_for("../etc/passwd")?, "%2E.%2Fetc%2Fpasswd.crt");
+//! assert_eq!(cert_store::file_name_for("jörg@bücher.de")?, "j%C3%B6rg@b%C3%BCcher.de.crt");
+//! let long = cert_store::file_name_for(&format!("{}@example.com", "x".repeat(300)))?;
+//! assert!(long.len() <= 255 && long.contains("%-"));
+//! # Ok::<(), cert_store::Error>(())
+//! ```
+//!
+//! # On-disk layout
+//! ```text
+//! <dir>/<name>.crt                      the current certificate: exactly one PEM
+//!                                       CERTIFICATE block (LF), `openssl x509 -in`
+//! <dir>/.history/                       the store's bookkeeping (no name starts with '.')
+//! <dir>/.history/<name>/lock            per-address lock file (flock), never removed
+//! <dir>/.history/<name>/meta.json       metadata: {"format":1,"address":..,"entries":
+//!                                       [{"sha256","not_before","first_seen","last_seen",
+//!                                         "message_id","dkim_domain"}]}
+//! <dir>/.history/<name>/<sha256>.crt    every certificate the address ever had (PEM),
+//!                                       the current one included
+//! <dir>/.history/<name>/*.tmp           temporaries; a crash may leave one, the next
+//!                                       writer of the address overwrites it
+//! ```
+//! (`<name>` here is the file name without `.crt`.) Seen times are Unix seconds;
+//! `message_id` and `dkim_domain` are those of the first message that brought the
+//! certificate. Other files in `<dir>` are ignored (and not listed).
+//!
+//! # Atomicity, durability, concurrency
+//! Every file is replaced by writing a temporary file beside the metadata, fsync,
+//! rename into place and fsync of the target's directory; the bookkeeping directories
+//! are fsynced into their parent when created. A put writes the history certificate, then the metadata, then the
+//! current file, so a crash at any point leaves the old or the new state, and a retry
+//! completes it. Writers of one address (tasks or processes: daemon and CLI) serialise
+//! on an exclusive `flock` of its lock file, waited for at most
+//! [`dir::DEFAULT_LOCK_TIMEOUT`] (see [`DirStore::with_lock_timeout`]), then
+//! [`Error::LockTimeout`]. The kernel releases the lock when a writer dies. Readers
+//! take no lock: every file they read is replaced atomically.
+//!
+//! # Blocking
+//! The async methods run the (blocking) file I/O on tokio's blocking pool
+//! (`spawn_blocking`) when called inside a tokio runtime, and inline otherwise. The
+//! `*_blocking` methods of [`DirStore`] are the same operations for callers without
+//! a runtime.
+//!
+//! # Limits
+//! Certificates over [`MAX_CERT_BYTES`] are refused ([`Error::CertificateTooLarge`]).
+//! The store directory must be on one local file system (rename is used across its
+//! subdirectories); network file systems without `flock` are not supported.
+#![forbid(unsafe_code)]
+
+mod cert;
+pub mod dir;
+mod error;
+pub mod names;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use cert::MAX_CERT_BYTES;
+pub use dir::DirStore;
+pub use error::Error;
+pub use names::file_name_for;
+
+/// The boxed future every [`CertStore`] method returns (keeps the trait dyn-compatible).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a [`CertStore::put`] did (SPEC `stored.outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PutOutcome {
+    /// The address had no certificate; this one is now current.
+    Created,
+    /// This certificate (later notBefore) replaced the current one.
+    Replaced,
+    /// This certificate was already current; nothing changed but its `last_seen`.
+    Unchanged,
+    /// The current certificate is newer; it stays, this one joins the history.
+    KeptNewer,
+}
+
+impl PutOutcome {
+    /// The SPEC spelling: `created`, `replaced`, `unchanged`, `kept_newer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PutOutcome::Created => "created",
+            PutOutcome::Replaced => "replaced",
+            PutOutcome::Unchanged => "unchanged",
+            PutOutcome::KeptNewer => "kept_newer",
+        }
+    }
+}
+
+/// Where a certificate came from, recorded in its history entry.
+#[derive(Clone, Debug)]
+pub struct PutContext {
+    /// Message-ID of the message that carried it.
+    pub message_id: Option<String>,
+    /// The aligned DKIM signing domain of that message.
+    pub dkim_domain: Option<String>,
+    /// When it was seen (Unix seconds; the caller's clock or evaluation time).
+    pub seen_at_unix: i64,
+}
+
+/// The result of a successful [`CertStore::put`].
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// What happened.
+    pub outcome: PutOutcome,
+    /// Where the address's current certificate is (for the directory backend, the path
+    /// of `<dir>/<name>.crt`, built on the directory as it was given).
+    pub location: String,
+}
+
+/// One certificate an address has had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// SHA-256 of the DER, lower-case hex.
+    pub sha256: String,
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// Its notBefore, Unix seconds.
+    pub not_before: i64,
+    /// Earliest time it was put (Unix seconds).
+    pub first_seen: i64,
+    /// Latest time it was put (Unix seconds).
+    pub last_seen: i64,
+    /// Message-ID of the first message that brought it.
+    pub message_id: Option<String>,
+    /// DKIM domain of the first message that brought it.
+    pub dkim_domain: Option<String>,
+    /// Whether it is the address's current certificate.
+    pub current: bool,
+}
+
+/// A store of certificates by address. Dyn-compatible; every method is async.
+pub trait CertStore: Send + Sync {
+    /// Stores `cert_der` for `address` following the [replacement rule](crate#replacement-rule).
+    ///
+    /// # Errors
+    /// Bad input (empty address, not a certificate) or a transient store failure.
+    fn put<'a>(
+        &'a self,
+        address: &'a str,
+        cert_der: &'a [u8],
+        ctx: &'a PutContext,
+    ) -> BoxFuture<'a, Result<Stored, Error>>;
+
+    /// The current certificate (DER) of an address, if any.
+    ///
+    /// # Errors
+    /// An empty address or a transient store failure.
+    fn get<'a>(&'a self, address: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, Error>>;
+
+    /// Every address with a current certificate (normalised, sorted).
+    ///
+    /// # Errors
+    /// A transient store failure.
+    fn list<'a>(&'a self) -> BoxFuture<'a, Result<Vec<String>, Error>>;
+
+    /// Every certificate an address has had, newest notBefore first.
+    ///
+    /// # Errors
+    /// An empty address or a transient store failure.
+    fn history<'a>(&'a self, address: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, Error>>;
+
+    /// A short description for the log, e.g. `directory ./certs`.
+    fn describe(&self) -> String;
+}
+
+/// Opens the store named by SPEC `store.location`: a directory path (created if
+/// missing). URLs (`scheme://...`) are refused for now, `postgres://` included.
+///
+/// # Errors
+/// [`Error::UnsupportedLocation`] for an empty location or a URL; [`Error::Io`] when the
+/// directory cannot be created.
+pub fn open(location: &str) -> Result<Box<dyn CertStore>, Error> {
+    if location.is_empty() {
+        return Err(Error::UnsupportedLocation {
+            location: location.to_owned(),
+            detail: "the location is empty",
+        });
+    }
+    if let Some(scheme) = url_scheme(location) {
+        let detail = match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => "the PostgreSQL backend is not available yet",
+            _ => "only directory paths are supported",
+        };
+        return Err(Error::UnsupportedLocation {
+            location: location.to_owned(),
+            detail,
+        });
+    }
+    Ok(Box::new(DirStore::open(location)?))
+}
+
+/// The scheme of `scheme://...` (RFC 3986 scheme syntax), if the location is a URL.
+fn url_scheme(location: &str) -> Option<&str> {
+    let (scheme, _) = location.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (first_ok && rest_ok).then_some(scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_serialise_as_spec_strings() {
+        for outcome in [
+            PutOutcome::Created,
+            PutOutcome::Replaced,
+            PutOutcome::Unchanged,
+            PutOutcome::KeptNewer,
+        ] {
+            let json = serde_json::to_string(&outcome).unwrap();
+            assert_eq!(json, format!("\"{}\"", outcome.as_str()));
+        }
+    }
+
+    #[test]
+    fn url_schemes_are_recognised() {
+        assert_eq!(url_scheme("postgres://u@h/db"), Some("postgres"));
+        assert_eq!(url_scheme("./certs"), None);
+        assert_eq!(url_scheme("./a://b"), None);
+    }
+}

@@ -1,0 +1,160 @@
+//! The one error type of the crate.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a store operation failed.
+///
+/// Two families, told apart by [`Error::is_transient`]:
+/// - bad input ([`Error::EmptyAddress`], [`Error::NotACertificate`],
+///   [`Error::CertificateTooLarge`]) and bad configuration
+///   ([`Error::UnsupportedLocation`]): retrying the same call cannot help;
+/// - store failures ([`Error::Io`], [`Error::LockTimeout`], [`Error::Corrupt`],
+///   [`Error::TaskFailed`]): the SPEC's transient `store_error`, "try later" (disk full,
+///   permissions, a writer holding the address's lock for too long).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The address is the empty string.
+    #[error("the address is empty, so there is no file name to store its certificate under")]
+    EmptyAddress,
+
+    /// The bytes to store do not decode as one DER X.509 certificate.
+    #[error("the data to store is not a DER X.509 certificate: {detail}")]
+    NotACertificate {
+        /// What the decoder reported.
+        detail: String,
+    },
+
+    /// The certificate is larger than [`crate::MAX_CERT_BYTES`].
+    #[error("the certificate is {len} bytes long, over the store's limit of {max} bytes")]
+    CertificateTooLarge {
+        /// Length of the offered DER.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// The store location names a backend this build does not have (e.g. `postgres://`).
+    #[error("the store location {location:?} is not supported: {detail}")]
+    UnsupportedLocation {
+        /// The location as configured.
+        location: String,
+        /// Why it is not supported.
+        detail: &'static str,
+    },
+
+    /// A file-system operation failed (disk full, permissions, a missing directory...).
+    #[error("the store could not {op} {}: {source}", path.display())]
+    Io {
+        /// The operation, as a verb phrase ("write", "rename into place", ...).
+        op: &'static str,
+        /// The file or directory it was applied to.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+
+    /// Another writer held the address's lock for longer than the configured wait.
+    #[error("the store gave up after {waited_ms} ms waiting for the lock {} held by another writer", path.display())]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long it waited, in milliseconds.
+        waited_ms: u64,
+    },
+
+    /// A file of the store does not hold what the layout says it holds.
+    #[error("the store file {} is damaged: {detail}", path.display())]
+    Corrupt {
+        /// The damaged file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+
+    /// The blocking worker that performs the file I/O panicked or was cancelled.
+    #[error("the store's worker task failed: {detail}")]
+    TaskFailed {
+        /// What the runtime reported.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// The SPEC code this failure reports under.
+    ///
+    /// Every store failure, and an unsupported location, is `store_error`. Bad input
+    /// maps onto the pipeline gate whose output it is: an empty address is
+    /// `ambiguous_from` (there is no usable From mailbox) and bytes that are not a
+    /// certificate are `malformed_signature` (the certificate came out of the CMS
+    /// SignedData).
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            Error::EmptyAddress => "ambiguous_from",
+            Error::NotACertificate { .. } => "malformed_signature",
+            Error::CertificateTooLarge { .. } => "malformed_signature",
+            Error::UnsupportedLocation { .. } => "store_error",
+            Error::Io { .. } => "store_error",
+            Error::LockTimeout { .. } => "store_error",
+            Error::Corrupt { .. } => "store_error",
+            Error::TaskFailed { .. } => "store_error",
+        }
+    }
+
+    /// True for "try later" failures of the store itself (SPEC `store_error`: the
+    /// webhook answers 503, the CLI exits 75); false for bad input and for an
+    /// unsupported location, which no retry can fix.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::EmptyAddress
+            | Error::NotACertificate { .. }
+            | Error::CertificateTooLarge { .. }
+            | Error::UnsupportedLocation { .. } => false,
+            Error::Io { .. }
+            | Error::LockTimeout { .. }
+            | Error::Corrupt { .. }
+            | Error::TaskFailed { .. } => true,
+        }
+    }
+
+    pub(crate) fn io(
+        op: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { op, path, source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_failures_are_store_errors() {
+        let io = Error::Io {
+            op: "write",
+            path: PathBuf::from("x"),
+            source: io::Error::other("disk full"),
+        };
+        assert!(io.is_transient());
+        assert_eq!(io.reason_code(), "store_error");
+        let bad = Error::NotACertificate {
+            detail: "junk".into(),
+        };
+        assert!(!bad.is_transient());
+        assert_eq!(bad.reason_code(), "malformed_signature");
+    }
+
+    #[test]
+    fn display_is_one_sentence() {
+        let e = Error::LockTimeout {
+            path: PathBuf::from("/s/.history/a/lock"),
+            waited_ms: 10,
+        };
+        let text = e.to_string();
+        assert!(!text.contains('\n'));
+        assert!(text.contains("/s/.history/a/lock"));
+    }
+}
