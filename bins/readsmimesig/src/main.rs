@@ -1,1 +1,47 @@
-fn main() {}
+//! readsmimesig: see the crate docs in lib.rs and `readsmimesig --help`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use readsmimesig::args::Args;
+use readsmimesig::{EXIT_USAGE, exit_status, flags::Flags, run};
+
+fn main() -> ExitCode {
+    let args = match Args::resolve(Flags::parse()) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("readsmimesig: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    collector::init_logging(args.config.log.format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("readsmimesig: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let status = runtime.block_on(async {
+        let collector = match collector::Collector::from_config(&args.config) {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                eprintln!("readsmimesig: {e}");
+                return EXIT_USAGE;
+            }
+        };
+        let mut stdout = std::io::stdout().lock();
+        match run(collector, &args, &mut stdout).await {
+            Ok(outcome) => exit_status(&outcome),
+            Err(e) => {
+                eprintln!("readsmimesig: cannot write the output: {e}");
+                EXIT_USAGE
+            }
+        }
+    });
+    ExitCode::from(status)
+}
