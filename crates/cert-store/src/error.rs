@@ -10,8 +10,12 @@ use std::path::PathBuf;
 ///   [`Error::CertificateTooLarge`]) and bad configuration
 ///   ([`Error::UnsupportedLocation`]): retrying the same call cannot help;
 /// - store failures ([`Error::Io`], [`Error::LockTimeout`], [`Error::Corrupt`],
-///   [`Error::TaskFailed`]): the SPEC's transient `store_error`, "try later" (disk full,
-///   permissions, a writer holding the address's lock for too long).
+///   [`Error::TaskFailed`], and for PostgreSQL [`Error::Database`],
+///   [`Error::DatabaseTimeout`], [`Error::SchemaTooNew`]): the SPEC's transient
+///   `store_error`, "try later" (disk full, permissions, a writer holding the address's
+///   lock for too long, the database down or slow).
+///
+/// [`Error::BadDatabaseUrl`] is configuration, like [`Error::UnsupportedLocation`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -79,6 +83,43 @@ pub enum Error {
         /// What the runtime reported.
         detail: String,
     },
+
+    /// A `postgres://` location that cannot be used (bad syntax, unknown option, an
+    /// unreadable `sslrootcert`); never retried. Holds no password.
+    #[error("the PostgreSQL store location cannot be used: {detail}")]
+    BadDatabaseUrl {
+        /// What is wrong with it.
+        detail: String,
+    },
+
+    /// The database could not be reached, or refused or failed a statement.
+    #[error("the PostgreSQL store could not {op}: {detail}")]
+    Database {
+        /// The operation, as a verb phrase ("connect", "store the certificate", ...).
+        op: &'static str,
+        /// What the driver or the server reported.
+        detail: String,
+    },
+
+    /// The database did not answer within the configured time.
+    #[error("the PostgreSQL store gave up after {waited_ms} ms trying to {op}")]
+    DatabaseTimeout {
+        /// The operation, as a verb phrase.
+        op: &'static str,
+        /// How long it waited, in milliseconds.
+        waited_ms: u64,
+    },
+
+    /// The database schema was migrated by a newer build than this one.
+    #[error(
+        "the PostgreSQL store schema is at version {found}, newer than version {supported} that this build knows"
+    )]
+    SchemaTooNew {
+        /// The version recorded in the database.
+        found: i32,
+        /// The newest version this build knows.
+        supported: i32,
+    },
 }
 
 impl Error {
@@ -99,6 +140,10 @@ impl Error {
             Error::LockTimeout { .. } => "store_error",
             Error::Corrupt { .. } => "store_error",
             Error::TaskFailed { .. } => "store_error",
+            Error::BadDatabaseUrl { .. } => "store_error",
+            Error::Database { .. } => "store_error",
+            Error::DatabaseTimeout { .. } => "store_error",
+            Error::SchemaTooNew { .. } => "store_error",
         }
     }
 
@@ -110,11 +155,15 @@ impl Error {
             Error::EmptyAddress
             | Error::NotACertificate { .. }
             | Error::CertificateTooLarge { .. }
-            | Error::UnsupportedLocation { .. } => false,
+            | Error::UnsupportedLocation { .. }
+            | Error::BadDatabaseUrl { .. } => false,
             Error::Io { .. }
             | Error::LockTimeout { .. }
             | Error::Corrupt { .. }
-            | Error::TaskFailed { .. } => true,
+            | Error::TaskFailed { .. }
+            | Error::Database { .. }
+            | Error::DatabaseTimeout { .. }
+            | Error::SchemaTooNew { .. } => true,
         }
     }
 

@@ -7,9 +7,11 @@
 //! or the transient `store_error` ([`Error::is_transient`]: disk full, permissions,
 //! lock timeout, damaged store), which callers answer with "try later".
 //!
-//! Backends: [`DirStore`], a directory of PEM files (the embedded default). [`open`]
-//! picks the backend from SPEC `store.location`; `postgres://` URLs are refused with
-//! [`Error::UnsupportedLocation`] until the PostgreSQL backend exists.
+//! Backends: [`DirStore`], a directory of PEM files (the embedded default), and
+//! [`PgStore`], a PostgreSQL database shared by several daemons (see
+//! [PostgreSQL backend](#postgresql-backend)). [`open`] picks the backend from SPEC
+//! `store.location`: a `postgres://` or `postgresql://` URL, or a directory path.
+//! [`export_to_dir`] copies any store into the directory layout.
 //!
 //! The store does **not** judge certificates: it trusts the policy gate and only decodes
 //! the DER (leniently) for its fingerprint and notBefore. It never reads the clock:
@@ -80,12 +82,68 @@
 //! Certificates over [`MAX_CERT_BYTES`] are refused ([`Error::CertificateTooLarge`]).
 //! The store directory must be on one local file system (rename is used across its
 //! subdirectories); network file systems without `flock` are not supported.
+//!
+//! # PostgreSQL backend
+//! [`PgStore`] (`store.location = "postgres://user@host:5432/db"`) keeps the same
+//! semantics in a database that several daemons and CLI imports share. The URL takes
+//! the driver's parameters (`connect_timeout`, `application_name`, `options`, ...)
+//! plus `sslmode` (`disable`/`allow`/`prefer`: plain; `require`: TLS, server
+//! certificate not verified, as libpq; `verify-ca`/`verify-full`: TLS verified
+//! against `sslrootcert` (a PEM file) or the system roots, host name included) —
+//! rustls with the ring provider. [`PgStore::open`] connects to nothing: a pool opens
+//! connections on demand, so a daemon starts while the database is down and recovers
+//! by itself when it returns.
+//!
+//! ```
+//! use cert_store::CertStore;
+//! // Nothing is connected yet; the password never appears in descriptions or errors.
+//! let store = cert_store::open("postgres://collector:s3cret@db.example:5432/certs?sslmode=require")?;
+//! assert_eq!(store.describe(), "postgresql postgresql://db.example:5432/certs");
+//! # Ok::<(), cert_store::Error>(())
+//! ```
+//!
+//! ## PostgreSQL schema
+//! Created, and later migrated, on first use (or by [`PgStore::migrate`]), in the
+//! connection's current schema (or the one given to [`PgStore::open_with_schema`]),
+//! inside one transaction holding `pg_advisory_xact_lock` on the schema name:
+//! idempotent, and safe when several daemons start at the same moment.
+//! ```text
+//! smime_schema_version (version integer PRIMARY KEY, applied_at timestamptz)
+//!                        one row per applied migration; this build: version 1
+//! smime_addresses      (address text PRIMARY KEY,      the normalised address
+//!                       current_sha256 text)           its current certificate
+//! smime_certificates   (address, sha256 PRIMARY KEY,   every certificate an address
+//!                       der bytea, pem text,           has had, the current one too
+//!                       not_before, first_seen, last_seen bigint  (Unix seconds),
+//!                       message_id text, dkim_domain text)
+//! smime_current        view: address, pem, der, sha256, not_before, first_seen,
+//!                       last_seen, message_id, dkim_domain of current certificates
+//! ```
+//! A sending tool reads the current certificate of an address with one query (the
+//! key is the address lower-cased as [`file_name_for`] does before encoding; SQL
+//! `lower()` gives the same for ASCII addresses):
+//! ```sql
+//! SELECT pem FROM smime_current WHERE address = lower($1);
+//! ```
+//!
+//! ## Transactions and failures
+//! A put is one transaction: it locks the address's row (`SELECT ... FOR UPDATE`,
+//! the row created first if missing), compares with the current certificate by the
+//! [replacement rule](#replacement-rule), records the sighting and moves
+//! `current_sha256` when the new one ranks higher. Writers of one address queue on
+//! that row, whichever daemon they run in; nothing is acknowledged before the commit.
+//! An unreachable, failing or slow database is the transient [`Error::Database`] /
+//! [`Error::DatabaseTimeout`] (`store_error`), within [`PgOptions`] bounds (connect
+//! 5 s, `statement_timeout` and `lock_timeout` 5 s, a whole operation 10 s); a
+//! connection that failed is discarded, and broken idle ones are replaced before use.
 #![forbid(unsafe_code)]
 
 mod cert;
 pub mod dir;
 mod error;
+mod export;
 pub mod names;
+pub mod postgres;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -93,7 +151,9 @@ use std::pin::Pin;
 pub use cert::MAX_CERT_BYTES;
 pub use dir::DirStore;
 pub use error::Error;
+pub use export::{ExportSummary, export_to_dir};
 pub use names::file_name_for;
+pub use postgres::{PgOptions, PgStore};
 
 /// The boxed future every [`CertStore`] method returns (keeps the trait dyn-compatible).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -141,7 +201,8 @@ pub struct Stored {
     /// What happened.
     pub outcome: PutOutcome,
     /// Where the address's current certificate is (for the directory backend, the path
-    /// of `<dir>/<name>.crt`, built on the directory as it was given).
+    /// of `<dir>/<name>.crt`, built on the directory as it was given; for PostgreSQL,
+    /// `postgresql://host:port/db#[schema.]smime_current/<address>`, no credentials).
     pub location: String,
 }
 
@@ -201,11 +262,13 @@ pub trait CertStore: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// Opens the store named by SPEC `store.location`: a directory path (created if
-/// missing). URLs (`scheme://...`) are refused for now, `postgres://` included.
+/// Opens the store named by SPEC `store.location`: a `postgres://` or
+/// `postgresql://` URL ([`PgStore::open`]: no connection yet, the pool connects on
+/// first use), or a directory path (created if missing). Other URLs are refused.
 ///
 /// # Errors
-/// [`Error::UnsupportedLocation`] for an empty location or a URL; [`Error::Io`] when the
+/// [`Error::UnsupportedLocation`] for an empty location or another URL scheme;
+/// [`Error::BadDatabaseUrl`] for an unusable PostgreSQL URL; [`Error::Io`] when the
 /// directory cannot be created.
 pub fn open(location: &str) -> Result<Box<dyn CertStore>, Error> {
     if location.is_empty() {
@@ -215,14 +278,13 @@ pub fn open(location: &str) -> Result<Box<dyn CertStore>, Error> {
         });
     }
     if let Some(scheme) = url_scheme(location) {
-        let detail = match scheme.to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" => "the PostgreSQL backend is not available yet",
-            _ => "only directory paths are supported",
+        return match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Ok(Box::new(PgStore::open(location)?)),
+            _ => Err(Error::UnsupportedLocation {
+                location: location.to_owned(),
+                detail: "only directory paths and postgres:// URLs are supported",
+            }),
         };
-        return Err(Error::UnsupportedLocation {
-            location: location.to_owned(),
-            detail,
-        });
     }
     Ok(Box::new(DirStore::open(location)?))
 }

@@ -9,6 +9,7 @@ mod concurrent;
 mod crash;
 mod errors;
 mod names;
+mod postgres;
 mod put;
 mod support;
 
