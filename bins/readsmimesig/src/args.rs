@@ -36,6 +36,8 @@ pub struct Args {
     pub at: i64,
     /// JSON Lines output.
     pub json: bool,
+    /// `--export-to`: export the store into this directory instead of reading messages.
+    pub export_to: Option<PathBuf>,
 }
 
 impl Args {
@@ -63,6 +65,7 @@ impl Args {
             inputs,
             at,
             json: flags.json,
+            export_to: flags.export_to,
         })
     }
 }

@@ -11,7 +11,7 @@ use clap::Parser;
 #[command(name = "readsmimesig", version, about)]
 pub struct Flags {
     /// An .eml file, a directory (walked recursively for *.eml), or - for stdin.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "export_to", value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// The TOML configuration shared with the daemon.
     #[arg(short = 'c', long = "config", value_name = "F")]
@@ -34,4 +34,9 @@ pub struct Flags {
     /// JSON Lines on stdout: one report object per message.
     #[arg(long = "json")]
     pub json: bool,
+    /// Instead of reading messages: copy the store (`--store` or `store.location`, e.g. a
+    /// postgres:// URL) into the directory DIR in the directory layout (`<address>.crt`
+    /// with history), for tools that read files.
+    #[arg(long = "export-to", value_name = "DIR", conflicts_with = "inputs")]
+    pub export_to: Option<PathBuf>,
 }

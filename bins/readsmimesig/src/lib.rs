@@ -46,6 +46,57 @@ pub fn exit_status(outcome: &Outcome) -> u8 {
 /// The exit status of a usage error (bad flags, configuration, trust files).
 pub const EXIT_USAGE: u8 = 2;
 
+/// The exit status of a transient failure (DNS, store): EX_TEMPFAIL.
+pub const EXIT_TEMPFAIL: u8 = 75;
+
+/// `--export-to DIR`: copies the configured store into a directory store at `dir` and
+/// prints one summary line. Returns the exit status: 0, 2 without a store or for a bad
+/// location, 75 when the store could not be read or written.
+pub async fn export(
+    args: &Args,
+    dir: &std::path::Path,
+    out: &mut impl Write,
+) -> std::io::Result<u8> {
+    let Some(location) = &args.config.store.location else {
+        tracing::error!("--export-to needs a store: --store LOC or store.location");
+        return Ok(EXIT_USAGE);
+    };
+    let failed = |e: cert_store::Error| {
+        tracing::error!("export: {e}");
+        if e.is_transient() {
+            EXIT_TEMPFAIL
+        } else {
+            EXIT_USAGE
+        }
+    };
+    let source = match cert_store::open(location) {
+        Ok(s) => s,
+        Err(e) => return Ok(failed(e)),
+    };
+    let target = match cert_store::DirStore::open(dir) {
+        Ok(t) => t,
+        Err(e) => return Ok(failed(e)),
+    };
+    match cert_store::export_to_dir(source.as_ref(), &target).await {
+        Ok(s) => {
+            writeln!(
+                out,
+                "exported {} addresses ({} certificates) from {} to {}: {} created, {} replaced, {} unchanged, {} kept newer",
+                s.addresses,
+                s.certificates,
+                source.describe(),
+                dir.display(),
+                s.created,
+                s.replaced,
+                s.unchanged,
+                s.kept_newer
+            )?;
+            Ok(0)
+        }
+        Err(e) => Ok(failed(e)),
+    }
+}
+
 /// Processes every input, writing one line (or JSON object) per message to `out` in input
 /// order. Inputs run concurrently, bounded by the number of cores.
 ///

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use readsmimesig::args::Args;
-use readsmimesig::{EXIT_USAGE, exit_status, flags::Flags, run};
+use readsmimesig::{EXIT_USAGE, exit_status, export, flags::Flags, run};
 
 fn main() -> ExitCode {
     let args = match Args::resolve(Flags::parse()) {
@@ -27,6 +27,10 @@ fn main() -> ExitCode {
         }
     };
     let status = runtime.block_on(async {
+        let mut stdout = std::io::stdout().lock();
+        if let Some(dir) = &args.export_to {
+            return export(&args, dir, &mut stdout).await.unwrap_or(EXIT_USAGE);
+        }
         let collector = match collector::Collector::from_config(&args.config) {
             Ok(c) => Arc::new(c),
             Err(e) => {
@@ -34,7 +38,6 @@ fn main() -> ExitCode {
                 return EXIT_USAGE;
             }
         };
-        let mut stdout = std::io::stdout().lock();
         match run(collector, &args, &mut stdout).await {
             Ok(outcome) => exit_status(&outcome),
             Err(e) => {

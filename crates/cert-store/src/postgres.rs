@@ -78,12 +78,15 @@ impl std::fmt::Debug for PgStore {
 
 impl PgStore {
     /// A store at a `postgres://` / `postgresql://` URL, in the connection's current
-    /// schema (usually `public`; the URL may set `options=-c search_path=...`).
+    /// schema (usually `public`), or in the schema named by a `schema=NAME` query
+    /// parameter (ours, not libpq's: it is taken out of the URL and works as
+    /// [`PgStore::open_with_schema`]).
     ///
     /// # Errors
     /// [`Error::BadDatabaseUrl`] when the URL cannot be used (never a connection error).
     pub fn open(url: &str) -> Result<PgStore, Error> {
-        PgStore::open_with(url, None, PgOptions::default())
+        let (url, schema) = take_schema_param(url);
+        PgStore::open_with(&url, schema.as_deref(), PgOptions::default())
     }
 
     /// A store in its own schema (created on first use), e.g. one per tenant or test.
@@ -462,5 +465,53 @@ impl CertStore for PgStore {
             Some(schema) => format!("postgresql {} schema {schema}", self.inner.display),
             None => format!("postgresql {}", self.inner.display),
         }
+    }
+}
+
+/// Splits our `schema=NAME` parameter off a URL's query string.
+fn take_schema_param(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut schema = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| match p.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, schema)
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::take_schema_param;
+
+    #[test]
+    fn schema_parameter_is_taken_out_of_the_url() {
+        assert_eq!(
+            take_schema_param("postgres://h/db?schema=t1&sslmode=require"),
+            (
+                "postgres://h/db?sslmode=require".to_owned(),
+                Some("t1".to_owned())
+            )
+        );
+        assert_eq!(
+            take_schema_param("postgres://h/db?schema=t1"),
+            ("postgres://h/db".to_owned(), Some("t1".to_owned()))
+        );
+        assert_eq!(
+            take_schema_param("postgres://h/db"),
+            ("postgres://h/db".to_owned(), None)
+        );
     }
 }

@@ -43,6 +43,8 @@ pub mod time;
 
 use std::path::Path;
 
+use tracing::Instrument as _;
+
 pub use config::{
     AlignmentMode, Config, ConfigError, DkimConfig, DkimMode, LimitsConfig, LogConfig, LogFormat,
     PolicyConfig, SYSTEM_BUNDLES, StoreConfig, TlsConfig, TrustConfig, WebhookConfig,
@@ -147,9 +149,10 @@ impl Collector {
     /// Runs the pipeline over one raw message, evaluating certificates at `at` (Unix
     /// seconds). `input` labels the report (a path, `-`, or a relay id).
     pub async fn process_at(&self, raw: &[u8], input: &str, at: i64) -> Report {
-        let span = tracing::info_span!("message", input);
-        let _guard = span.enter();
-        pipeline::run(self, raw, input, at).await
+        // `instrument`, not `enter`: the span must follow the future across awaits.
+        pipeline::run(self, raw, input, at)
+            .instrument(tracing::info_span!("message", input))
+            .await
     }
 
     /// [`Collector::process_at`] at the current time.

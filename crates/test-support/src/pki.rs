@@ -53,6 +53,9 @@ pub const T2020: i64 = 1_577_836_800;
 pub const T2025: i64 = 1_735_689_600;
 /// 2028-01-01T00:00:00Z.
 pub const T2028: i64 = 1_830_297_600;
+/// 2036-01-01T00:00:00Z: when the standard test leaves expire. Far enough ahead that tests
+/// which run a daemon at the real current time keep passing for years.
+pub const LEAF_NOT_AFTER: i64 = 2_082_758_400;
 /// 2040-01-01T00:00:00Z.
 pub const T2040: i64 = 2_208_988_800;
 
@@ -167,7 +170,7 @@ pub struct CertSpec {
 
 impl CertSpec {
     /// An S/MIME leaf: SAN email, EKU emailProtection, KU digitalSignature + keyEncipherment
-    /// (RSA) or keyAgreement (EC) or nothing else (Ed25519); valid 2025-01-01..2028-01-01.
+    /// (RSA) or keyAgreement (EC) or nothing else (Ed25519); valid 2025-01-01..2036-01-01.
     pub fn leaf(label: &str, email: &str, key: KeyAlg) -> CertSpec {
         let mut ku = vec![KeyUsageBit::DigitalSignature];
         if key.is_rsa() {
@@ -189,7 +192,7 @@ impl CertSpec {
             permitted_rfc822: Vec::new(),
             excluded_rfc822: Vec::new(),
             not_before_unix: T2025,
-            not_after_unix: T2028,
+            not_after_unix: LEAF_NOT_AFTER,
             sig: None,
             extra_extensions: Vec::new(),
         }

@@ -8,6 +8,7 @@ mod client;
 mod codes;
 mod limits;
 mod pipeline;
+mod postgres;
 mod shutdown;
 mod support;
 mod tls;

@@ -39,6 +39,8 @@ pub(crate) struct Setup {
     pub(crate) tls: Option<(String, String)>,
     /// Extra `[webhook]` lines.
     pub(crate) webhook_extra: String,
+    /// `store.location`; `None`: a directory in the temporary directory.
+    pub(crate) store: Option<String>,
 }
 
 impl Default for Setup {
@@ -48,6 +50,7 @@ impl Default for Setup {
             token: true,
             tls: None,
             webhook_extra: String::new(),
+            store: None,
         }
     }
 }
@@ -56,7 +59,10 @@ impl Daemon {
     pub(crate) fn start(setup: &Setup) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let anchors = trust_anchor(dir.path());
-        let store = dir.path().join("certs");
+        let store = setup
+            .store
+            .clone()
+            .unwrap_or_else(|| dir.path().join("certs").display().to_string());
         let mut toml = format!(
             "[trust]\nanchors = [{anchors:?}]\n[store]\nlocation = {store:?}\n[log]\nformat = \"text\"\n"
         );

@@ -4,7 +4,7 @@ use crate::common::*;
 use cert_policy::Error;
 use test_support::keys::{HashAlg, KeyAlg, SigAlg};
 use test_support::pki::{
-    CertSpec, KeyUsageBit, T2025, T2028, T2040, crl, hierarchy, leaf_for, oids,
+    CertSpec, KeyUsageBit, LEAF_NOT_AFTER, T2025, T2040, crl, hierarchy, leaf_for, oids,
 };
 
 #[test]
@@ -34,7 +34,7 @@ fn after_not_after_is_cert_expired() {
         "alice@example.com",
         &leaf,
         &[&hierarchy().intermediate],
-        T2028 + 1,
+        LEAF_NOT_AFTER + 1,
     );
     assert_eq!(code(r), "cert_expired");
 }
@@ -73,7 +73,7 @@ fn validity_bounds_are_inclusive() {
     let leaf = leaf_for("alice@example.com");
     let i = &hierarchy().intermediate;
     eval_at(&trust(), "alice@example.com", &leaf, &[i], T2025).unwrap();
-    eval_at(&trust(), "alice@example.com", &leaf, &[i], T2028).unwrap();
+    eval_at(&trust(), "alice@example.com", &leaf, &[i], LEAF_NOT_AFTER).unwrap();
 }
 
 #[test]
@@ -402,12 +402,12 @@ fn rejections_read_as_sentences() {
         "alice@example.com",
         &leaf,
         &[&hierarchy().intermediate],
-        T2028 + 1,
+        LEAF_NOT_AFTER + 1,
     )
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "the certificate of CN=alice@example.com expired on 2028-01-01T00:00:00Z, before the evaluation time 2028-01-01T00:00:01Z"
+        "the certificate of CN=alice@example.com expired on 2036-01-01T00:00:00Z, before the evaluation time 2036-01-01T00:00:01Z"
     );
 }
 

@@ -45,7 +45,7 @@ fn summarize_any_certificate() {
     assert_eq!(s.emails, ["summary@example.com"]);
     assert_eq!(s.key, "rsa-2048");
     assert_eq!(s.sha256.len(), 64);
-    assert_eq!(s.not_after, test_support::pki::T2028);
+    assert_eq!(s.not_after, test_support::pki::LEAF_NOT_AFTER);
     assert!(summarize(b"\x30\x00").is_err());
     assert_eq!(certificates_from_pem(leaf.pem().as_bytes()), vec![leaf.der]);
 }
