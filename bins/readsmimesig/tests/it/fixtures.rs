@@ -341,3 +341,78 @@ fn text_output_is_one_line_per_message_and_logs_go_to_stderr() {
         assert!(log.contains(needle), "log lacks {needle:?}:\n{log}");
     }
 }
+
+/// `--export-to` copies a store into the directory layout: from a directory store here,
+/// and from PostgreSQL when `SMIME_COLLECTOR_TEST_PG` is set.
+#[test]
+fn export_to_copies_the_store_into_a_directory() {
+    let env = Env::new("");
+    let mut sources = vec![env.store().display().to_string()];
+    match std::env::var("SMIME_COLLECTOR_TEST_PG") {
+        Ok(url) => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            // One fixed schema, reused by every run, so runs leave no clutter behind.
+            sources.push(format!("{url}{sep}schema=readsmimesig_export_test"));
+        }
+        Err(_) => eprintln!("skipped: SMIME_COLLECTOR_TEST_PG not set [export from PostgreSQL]"),
+    }
+    for source in sources {
+        let accepted = testdata("pipeline/accepted");
+        env.run(&["--store", &source, accepted.to_str().unwrap()], None)
+            .assert_status(0);
+        let target = env.dir.path().join(format!("export-{}", source.len()));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_readsmimesig"))
+            .args([
+                "-c",
+                env.config.to_str().unwrap(),
+                "--store",
+                &source,
+                "--export-to",
+            ])
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("exported "));
+        let exported = stored_der(&target.join("alice@example.com.crt"));
+        // The current certificate of alice in the source is the exported one.
+        let again = env.run(
+            &[
+                "--store",
+                &source,
+                testdata("pipeline/accepted/detached_rsa.eml")
+                    .to_str()
+                    .unwrap(),
+            ],
+            None,
+        );
+        let current = again.only()["stored"]["outcome"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            ["unchanged", "kept_newer"].contains(&current.as_str()),
+            "{current}"
+        );
+        assert!(!exported.is_empty());
+        for f in ["carol@example.com.crt", "dave@example.com.crt"] {
+            assert!(target.join(f).is_file(), "{source}: {f} not exported");
+        }
+    }
+}
+
+#[test]
+fn export_without_a_store_is_a_usage_error() {
+    let env = Env::new("");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_readsmimesig"))
+        .args(["-c", env.config.to_str().unwrap(), "--export-to"])
+        .arg(env.dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
