@@ -287,6 +287,20 @@ macro_rules! ec_key {
     }};
 }
 
+/// An EC key of one curve with its SPKI and PKCS#8 encodings.
+macro_rules! ec_secret {
+    ($variant:ident, $ty:ty, $rng:expr, $len:expr, $mask:expr) => {{
+        let k = ec_key!($ty, $rng, $len, $mask);
+        let spki = k
+            .verifying_key()
+            .to_public_key_der()
+            .expect("spki")
+            .to_vec();
+        let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
+        (Secret::$variant(k), spki, pkcs8)
+    }};
+}
+
 impl TestKey {
     /// The key for `(alg, label)`: deterministic, generated once per process.
     pub fn generate(alg: KeyAlg, label: &str) -> TestKey {
@@ -317,46 +331,10 @@ impl TestKey {
                 let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
                 (Secret::Rsa(k), spki, pkcs8)
             }
-            KeyAlg::P256 => {
-                let k = ec_key!(p256::ecdsa::SigningKey, rng, 32, 0xff);
-                let spki = k
-                    .verifying_key()
-                    .to_public_key_der()
-                    .expect("spki")
-                    .to_vec();
-                let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
-                (Secret::P256(k), spki, pkcs8)
-            }
-            KeyAlg::P384 => {
-                let k = ec_key!(p384::ecdsa::SigningKey, rng, 48, 0xff);
-                let spki = k
-                    .verifying_key()
-                    .to_public_key_der()
-                    .expect("spki")
-                    .to_vec();
-                let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
-                (Secret::P384(k), spki, pkcs8)
-            }
-            KeyAlg::P521 => {
-                let k = ec_key!(p521::ecdsa::SigningKey, rng, 66, 0x01);
-                let spki = k
-                    .verifying_key()
-                    .to_public_key_der()
-                    .expect("spki")
-                    .to_vec();
-                let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
-                (Secret::P521(k), spki, pkcs8)
-            }
-            KeyAlg::K256 => {
-                let k = ec_key!(k256::ecdsa::SigningKey, rng, 32, 0xff);
-                let spki = k
-                    .verifying_key()
-                    .to_public_key_der()
-                    .expect("spki")
-                    .to_vec();
-                let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
-                (Secret::K256(k), spki, pkcs8)
-            }
+            KeyAlg::P256 => ec_secret!(P256, p256::ecdsa::SigningKey, rng, 32, 0xff),
+            KeyAlg::P384 => ec_secret!(P384, p384::ecdsa::SigningKey, rng, 48, 0xff),
+            KeyAlg::P521 => ec_secret!(P521, p521::ecdsa::SigningKey, rng, 66, 0x01),
+            KeyAlg::K256 => ec_secret!(K256, k256::ecdsa::SigningKey, rng, 32, 0xff),
             KeyAlg::Ed25519 => {
                 use rand_core::Rng;
                 let mut seed = [0u8; 32];
