@@ -18,19 +18,23 @@
 //! Every step logs a readable line through `tracing` (content types, certificates, DKIM
 //! domain, chain verdict, store outcome); message bodies, keys and tokens are never logged.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let config = collector::Config::from_toml(r#"
 //!     [trust]
-//!     anchors = ["testdata/pki/root.pem"]
+//!     anchors = ["../../testdata/pki/root.pem"]
 //!     [dkim]
 //!     mode = "off"
-//! "#)?;
-//! let collector = collector::Collector::from_config(&config)?;
-//! let raw = std::fs::read("message.eml")?;
-//! let report = collector.process_at(&raw, "message.eml", collector::time::now_unix()).await;
-//! println!("{}", serde_json::to_string(&report)?);
-//! # Ok(()) }
+//! "#).unwrap();
+//! let collector = collector::Collector::from_config(&config).unwrap();
+//! let raw = std::fs::read("../../testdata/pipeline/accepted/detached_rsa.eml").unwrap();
+//! // The fixtures are built around 2026-06-01; pass `collector::time::now_unix()` for now.
+//! let at = collector::time::parse_rfc3339("2026-06-01T00:00:00Z").unwrap();
+//! let report = collector.process_at(&raw, "detached_rsa.eml", at).await;
+//! assert_eq!(report.verdict, collector::Verdict::Accepted);
+//! assert_eq!(report.from.as_deref(), Some("alice@example.com"));
+//! println!("{}", serde_json::to_string(&report).unwrap());
+//! # });
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
@@ -110,6 +114,9 @@ impl Collector {
             trust = trust.with_crls(&crl_refs)?;
         }
         tracing::info!(anchors = trust.anchor_count(), "trust anchors loaded");
+        for why in trust.skipped() {
+            tracing::warn!("trust bundle entry skipped: {why}");
+        }
 
         let dkim = match config.dkim.mode {
             DkimMode::Off => None,
