@@ -140,13 +140,7 @@ async fn spawn_server(
         counts,
         cancel: cancel.clone(),
     };
-    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
-        .await
-        .expect("bind UDP");
-    let addr = udp.local_addr().expect("UDP address");
-    let tcp = tokio::net::TcpListener::bind(addr)
-        .await
-        .expect("bind TCP on the UDP port");
+    let (udp, tcp, addr) = bind_pair().await;
     let mut server = Server::new(handler);
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5), 4096);
@@ -155,6 +149,24 @@ async fn spawn_server(
         let _ = server.shutdown_gracefully().await;
     });
     addr
+}
+
+/// A UDP socket and a TCP listener on the same free loopback port. The port the kernel
+/// picks for UDP may be taken for TCP by another test running at the same time: then
+/// try another port (regression: a parallel webhook test failed on AddrInUse).
+async fn bind_pair() -> (tokio::net::UdpSocket, tokio::net::TcpListener, SocketAddr) {
+    for _ in 0..64 {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind UDP");
+        let addr = udp.local_addr().expect("UDP address");
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(tcp) => return (udp, tcp, addr),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            Err(e) => panic!("bind TCP on the UDP port {addr}: {e}"),
+        }
+    }
+    panic!("no loopback port free for both UDP and TCP after 64 tries")
 }
 
 /// The root zone with an SOA and the TXT records. Values longer than 255 bytes are split

@@ -310,9 +310,14 @@ pub(crate) struct Forwarder {
 
 impl Forwarder {
     pub(crate) fn new(upstream: SocketAddr) -> Forwarder {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = udp.local_addr().unwrap();
-        let tcp = TcpListener::bind(addr).unwrap();
+        // The UDP port may be taken for TCP by a parallel test: try another one.
+        let (udp, tcp, addr) = (0..64)
+            .find_map(|_| {
+                let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+                let addr = udp.local_addr().unwrap();
+                TcpListener::bind(addr).ok().map(|tcp| (udp, tcp, addr))
+            })
+            .expect("a loopback port free for UDP and TCP");
         let on = Arc::new(AtomicBool::new(false));
         let udp_on = Arc::clone(&on);
         let udp_thread = std::thread::spawn(move || {
