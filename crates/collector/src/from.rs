@@ -11,7 +11,7 @@ pub(crate) struct Envelope {
     pub from: String,
     /// The domain of `from`, lower-cased.
     pub from_domain: String,
-    /// The Message-ID, if any.
+    /// The Message-ID with its angle brackets (`<id@host>`), as the SPEC's report shows it.
     pub message_id: Option<String>,
 }
 
@@ -99,7 +99,7 @@ pub(crate) fn check_from(raw: &[u8]) -> Result<Envelope, FromError> {
     Ok(Envelope {
         from,
         from_domain,
-        message_id: message.message_id().map(str::to_string),
+        message_id: message.message_id().map(|id| format!("<{id}>")),
     })
 }
 
@@ -136,7 +136,7 @@ mod tests {
             check_from(b"From: Alice <Alice@Example.COM>\r\nMessage-ID: <x@y>\r\n\r\nhi").unwrap();
         assert_eq!(e.from, "Alice@Example.COM");
         assert_eq!(e.from_domain, "example.com");
-        assert_eq!(e.message_id.as_deref(), Some("x@y"));
+        assert_eq!(e.message_id.as_deref(), Some("<x@y>"));
     }
 
     #[test]

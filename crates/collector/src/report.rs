@@ -200,7 +200,7 @@ pub struct StoredInfo {
 pub struct Report {
     /// The input's label: a path, `-` for stdin, or `relay:<id>` for the webhook.
     pub input: String,
-    /// The Message-ID, without angle brackets as mail-parser gives it.
+    /// The Message-ID, with its angle brackets (`<id@host>`).
     pub message_id: Option<String>,
     /// The From address.
     pub from: Option<String>,

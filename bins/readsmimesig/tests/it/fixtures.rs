@@ -138,6 +138,7 @@ fn accepted_from_stdin_is_stored_as_one_pem_block_and_exits_0() {
     assert_eq!(report["input"], "-");
     assert_eq!(report["verdict"], "accepted");
     assert_eq!(report["from"], "alice@example.com");
+    assert_eq!(report["message_id"], "<detached_rsa@example.com>");
     assert_eq!(report["dkim"]["domain"], "example.com");
     assert_eq!(report["signature"]["format"], "detached");
     assert_eq!(report["signature"]["digest"], "sha256");
