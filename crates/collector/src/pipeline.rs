@@ -103,9 +103,18 @@ pub(crate) async fn run(c: &Collector, raw: &[u8], input: &str, at: i64) -> Repo
         algorithm: sig.algorithm.as_str().into(),
         signing_time: sig.signing_time.map(rfc3339),
     });
-    for der in std::iter::once(&sig.signer_certificate).chain(&sig.certificates) {
+    // Each certificate is summarised once: for the log, and the signer's for the report.
+    for (i, der) in std::iter::once(&sig.signer_certificate)
+        .chain(&sig.certificates)
+        .enumerate()
+    {
         match cert_policy::summarize(der) {
-            Ok(s) => log_certificate(&s),
+            Ok(s) => {
+                log_certificate(&s);
+                if i == 0 {
+                    report.certificate = Some(certificate_info(&s));
+                }
+            }
             Err(e) => info!(error = %e, "certificate in the message cannot be read"),
         }
     }
@@ -126,9 +135,6 @@ pub(crate) async fn run(c: &Collector, raw: &[u8], input: &str, at: i64) -> Repo
         others: &sig.certificates,
         encryption_preference: preference.as_ref(),
     };
-    if let Ok(s) = cert_policy::summarize(&sig.signer_certificate) {
-        report.certificate = Some(certificate_info(&s));
-    }
     let decision = match cert_policy::evaluate(&c.trust, &c.policy, &candidate, at) {
         Ok(d) => d,
         Err(e) => {
