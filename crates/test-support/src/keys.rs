@@ -287,6 +287,13 @@ macro_rules! ec_key {
     }};
 }
 
+/// The SubjectPublicKeyInfo and PKCS#8 DER of a key pair.
+fn encodings(public: &impl EncodePublicKey, private: &impl EncodePrivateKey) -> (Vec<u8>, Vec<u8>) {
+    let spki = public.to_public_key_der().expect("spki").to_vec();
+    let pkcs8 = private.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
+    (spki, pkcs8)
+}
+
 /// An EC key of one curve with its SPKI and PKCS#8 encodings.
 macro_rules! ec_secret {
     ($variant:ident, $ty:ty, $rng:expr, $len:expr, $mask:expr) => {{
@@ -323,12 +330,7 @@ impl TestKey {
                     _ => 3072,
                 };
                 let k = rsa::PrivateKey::new(rng, bits).expect("RSA key generation");
-                let spki = k
-                    .to_public_key()
-                    .to_public_key_der()
-                    .expect("spki")
-                    .to_vec();
-                let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
+                let (spki, pkcs8) = encodings(&k.to_public_key(), &k);
                 (Secret::Rsa(k), spki, pkcs8)
             }
             KeyAlg::P256 => ec_secret!(P256, p256::ecdsa::SigningKey, rng, 32, 0xff),
@@ -340,12 +342,7 @@ impl TestKey {
                 let mut seed = [0u8; 32];
                 rng.fill_bytes(&mut seed);
                 let k = ed25519_dalek::SigningKey::from_bytes(&seed);
-                let spki = k
-                    .verifying_key()
-                    .to_public_key_der()
-                    .expect("spki")
-                    .to_vec();
-                let pkcs8 = k.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
+                let (spki, pkcs8) = encodings(&k.verifying_key(), &k);
                 (Secret::Ed25519(k), spki, pkcs8)
             }
         };

@@ -30,12 +30,24 @@ pub(crate) fn eval_at(
     others: &[&TestCert],
     at: i64,
 ) -> Result<Decision, Error> {
+    eval_with(trust, from, signer, others, None, at)
+}
+
+/// The one place a [`Candidate`] is built from test certificates.
+fn eval_with(
+    trust: &TrustStore,
+    from: &str,
+    signer: &TestCert,
+    others: &[&TestCert],
+    encryption_preference: Option<&CertRef>,
+    at: i64,
+) -> Result<Decision, Error> {
     let others: Vec<Vec<u8>> = others.iter().map(|c| c.der.clone()).collect();
     let cand = Candidate {
         from,
         signer: &signer.der,
         others: &others,
-        encryption_preference: None,
+        encryption_preference,
     };
     evaluate(trust, &Policy::default(), &cand, at)
 }
@@ -52,14 +64,7 @@ pub(crate) fn eval_pref(
     others: &[&TestCert],
     pref: &CertRef,
 ) -> Result<Decision, Error> {
-    let others: Vec<Vec<u8>> = others.iter().map(|c| c.der.clone()).collect();
-    let cand = Candidate {
-        from,
-        signer: &signer.der,
-        others: &others,
-        encryption_preference: Some(pref),
-    };
-    evaluate(&trust(), &Policy::default(), &cand, AT)
+    eval_with(&trust(), from, signer, others, Some(pref), AT)
 }
 
 /// The reason code of a rejection; panics on acceptance.
