@@ -97,24 +97,37 @@ fn concurrent_writer(dir: PathBuf, seed: u64) {
             .unwrap()
             .with_lock_timeout(Duration::from_secs(30)),
     );
+    race_puts(&runtime, store, 2, seed);
+}
+
+/// The concurrent writer of both backends' process tests: every certificate of the
+/// first `address_count` addresses twice, in a seeded order, all tasks at once; prints
+/// one `RESULT a c outcome` per put for the parent to check.
+pub fn race_puts(
+    runtime: &tokio::runtime::Runtime,
+    store: Arc<dyn CertStore>,
+    address_count: usize,
+    seed: u64,
+) {
     let addresses = addresses();
-    let mut jobs: Vec<(usize, usize)> = (0..2)
+    let mut jobs: Vec<(usize, usize)> = (0..address_count)
         .flat_map(|a| (0..CONCURRENT_POOL).map(move |c| (a, c)))
         .collect();
     jobs.extend(jobs.clone());
     Rng::new(seed).shuffle(&mut jobs);
     let results = runtime.block_on(async {
-        let mut handles = Vec::new();
-        for (n, (a, c)) in jobs.into_iter().enumerate() {
-            let store = store.clone();
-            let address = addresses[a].clone();
-            handles.push(tokio::spawn(async move {
-                let der = &pool(a)[c];
-                let context = ctx(&format!("<{seed}.{n}@child>"), NOW + n as i64);
-                let stored = store.put(&address, der, &context).await.unwrap();
-                (a, c, stored.outcome)
-            }));
-        }
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .enumerate()
+            .map(|(n, (a, c))| {
+                let (store, address) = (store.clone(), addresses[a].clone());
+                tokio::spawn(async move {
+                    let context = ctx(&format!("<{seed}.{n}@child>"), NOW + n as i64);
+                    let stored = store.put(&address, &pool(a)[c], &context).await.unwrap();
+                    (a, c, stored.outcome)
+                })
+            })
+            .collect();
         let mut results = Vec::new();
         for handle in handles {
             results.push(handle.await.unwrap());

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use cert_store::{CertStore, PgOptions, PgStore};
 
 use super::{PG_ENV, TestDb};
-use crate::child::{CONCURRENT_POOL, addresses, pool};
-use crate::support::{NOW, Rng, ctx, result_lines, sha256_hex};
+use crate::child::{CONCURRENT_POOL, addresses, pool, race_puts};
+use crate::support::{result_lines, sha256_hex};
 
 const CHILD_ENV: &str = "CERT_STORE_TEST_PG_CHILD";
 const WRITERS: u64 = 4;
@@ -39,35 +39,7 @@ fn pg_child_entry() {
     };
     let store: Arc<dyn CertStore> =
         Arc::new(PgStore::open_with(&url, Some(&schema), options).unwrap());
-    let addresses = addresses();
-    // Every certificate of every address twice, in a seeded order, all at once.
-    let mut jobs: Vec<(usize, usize)> = (0..addresses.len())
-        .flat_map(|a| (0..CONCURRENT_POOL).map(move |c| (a, c)))
-        .collect();
-    jobs.extend(jobs.clone());
-    Rng::new(seed).shuffle(&mut jobs);
-    let results = runtime.block_on(async {
-        let handles: Vec<_> = jobs
-            .into_iter()
-            .enumerate()
-            .map(|(n, (a, c))| {
-                let (store, address) = (store.clone(), addresses[a].clone());
-                tokio::spawn(async move {
-                    let context = ctx(&format!("<{seed}.{n}@child>"), NOW + n as i64);
-                    let stored = store.put(&address, &pool(a)[c], &context).await.unwrap();
-                    (a, c, stored.outcome)
-                })
-            })
-            .collect();
-        let mut results = Vec::new();
-        for handle in handles {
-            results.push(handle.await.unwrap());
-        }
-        results
-    });
-    for (a, c, outcome) in results {
-        println!("RESULT {a} {c} {}", outcome.as_str());
-    }
+    race_puts(&runtime, store, addresses().len(), seed);
 }
 
 fn spawn_writer(db: &TestDb, seed: u64) -> Child {
