@@ -1,4 +1,4 @@
-//! The real-client messages of ../shared/corpus through the binary, S/MIME only
+//! The real-client messages of the corpus (`SMIME_COLLECTOR_CORPUS`) through the binary, S/MIME only
 //! (`--no-dkim`, as the corpus MANIFESTs' `expected_smime_only` column), each folder with
 //! its own roots.pem.
 
@@ -101,7 +101,6 @@ const CASES: &[(&str, &str, &str, &str)] = &[
 #[test]
 fn real_client_messages_get_the_expected_verdict() {
     let Some(corpus) = test_support::corpus_dir() else {
-        println!("corpus absent (../shared/corpus): real-client test skipped");
         return;
     };
     let mut failures = Vec::new();

@@ -1,4 +1,4 @@
-//! Interoperability with real-client certificates from ../shared/corpus (skipped when absent).
+//! Interoperability with real-client certificates from the corpus (`SMIME_COLLECTOR_CORPUS`; skipped when absent).
 
 use cert_policy::{Candidate, Policy, TrustStore, certificates_from_pem, evaluate};
 
@@ -9,7 +9,6 @@ fn case(
     at: i64,
 ) -> Option<Result<cert_policy::Decision, cert_policy::Error>> {
     let Some(dir) = test_support::corpus_dir() else {
-        println!("corpus absent, skipped");
         return None;
     };
     let dir = dir.join(folder);

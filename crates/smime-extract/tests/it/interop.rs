@@ -1,4 +1,4 @@
-//! Interoperability over ../shared/corpus (real clients' mail): every message whose
+//! Interoperability over the corpus (`SMIME_COLLECTOR_CORPUS`) (real clients' mail): every message whose
 //! MANIFEST says OpenSSL verifies its top-level signature verifies here; every other
 //! signed message fails with a stated reason. Known, documented differences:
 //! - a signature OpenSSL finds only in a nested entity (`top/1: ok`) is `not_signed`
@@ -63,7 +63,6 @@ fn signer_cert(message: &std::path::Path) -> Option<Vec<u8>> {
 #[test]
 fn corpus_signatures_agree_with_openssl() {
     let Some(corpus) = test_support::corpus_dir() else {
-        eprintln!("corpus absent, skipped: ../shared/corpus not found");
         return;
     };
     let opts = Options {
