@@ -251,10 +251,17 @@ fn rfc3339(t: i64) -> String {
         .map_or_else(|| format!("{t} (unix)"), |d| d.to_string())
 }
 
+/// The names, each that can match no address followed by why (e.g. a Kelvin sign).
 fn names_list(v: &[String]) -> String {
     if v.is_empty() {
-        "no email address".into()
-    } else {
-        v.join(", ")
+        return "no email address".into();
     }
+    let shown: Vec<String> = v
+        .iter()
+        .map(|name| match smime_address::normalize(name) {
+            Ok(_) => name.clone(),
+            Err(e) => format!("{name:?} (which matches no address: {e})"),
+        })
+        .collect();
+    shown.join(", ")
 }

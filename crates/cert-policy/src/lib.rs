@@ -16,7 +16,10 @@
 //! 2. `weak_key` (RSA < 2048 bits, EC outside P-256/P-384/P-521), then `weak_algorithm`
 //!    (its own signature uses MD5 or SHA-1);
 //! 3. `email_mismatch`: the From address equals a SAN rfc822Name or SmtpUTF8Mailbox, or
-//!    the subject emailAddress (domain and local part case-insensitive);
+//!    the subject emailAddress, under the one address rule of [`smime_address`] (the
+//!    store keys certificates by the same rule): domains in IDNA A-labels, ASCII letters
+//!    case-insensitive, nothing else folded; a name whose local part is not in Unicode
+//!    NFC (the Kelvin sign U+212A, U+1FEF, NFD forms) matches nothing;
 //! 4. `cert_not_yet_valid` / `cert_expired` at the evaluation time (bounds inclusive);
 //! 5. the path (see below): `untrusted_chain`, or the more specific `revoked`,
 //!    `cert_expired` (a CA), `weak_algorithm`/`weak_key` (a link), `wrong_purpose` (a CA
@@ -40,8 +43,11 @@
 //! constraint (and requires EKU on every CA), and certval pins pre-release `rsa`/`pkcs1`
 //! versions that would duplicate our crypto stack; the tests below decide what is right.
 //! Links are checked per RFC 5280 section 6: signature, validity, basicConstraints cA and
-//! pathLenConstraint, keyCertSign, name constraints (rfc822Name and directoryName; other
-//! name types present on a constrained path are refused), unknown critical extensions;
+//! pathLenConstraint, keyCertSign, name constraints (rfc822Name, with domains compared in
+//! A-labels as RFC 8398 asks for SmtpUTF8Mailbox names, and directoryName; other name
+//! types present on a constrained path are refused; an email whose domain is not a
+//! valid host name is refused on a path with rfc822Name constraints), unknown critical
+//! extensions;
 //! plus the S/MIME rules: EKU of every CA includes emailProtection where present, no
 //! MD5/SHA-1 signature and no weak key on any link. Certificate policies are not
 //! evaluated. When several candidate paths fail, the most specific error wins.

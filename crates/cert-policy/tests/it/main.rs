@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions unwrap too
 
 mod accepted;
+mod addresses;
 mod codes;
 mod common;
 mod corpus;
