@@ -1,9 +1,13 @@
-//! The little the store needs to know about a certificate: fingerprint and notBefore.
+//! The little the store needs to know about a certificate: fingerprint and notBefore,
+//! and (only to move entries of the earlier address rule) the addresses it names.
 
 use der::Decode;
+use der::asn1::{Ia5String, ObjectIdentifier};
 use der::pem::LineEnding;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
+use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::Error;
 
@@ -62,6 +66,49 @@ pub(crate) fn facts(der: &[u8]) -> Result<CertFacts, Error> {
         sha256: sha256_hex(der),
         not_before: i64::try_from(not_before).unwrap_or(i64::MAX),
     })
+}
+
+/// subject emailAddress (PKCS #9).
+const EMAIL_ADDRESS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
+/// subjectAltName.
+const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+/// id-on-SmtpUTF8Mailbox (RFC 8398).
+const SMTP_UTF8_MAILBOX: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.8.9");
+
+/// Every email address a certificate names, as the policy reads them: SAN rfc822Name
+/// and SmtpUTF8Mailbox, subject emailAddress. Empty when the DER does not decode.
+pub(crate) fn emails(der: &[u8]) -> Vec<String> {
+    let Ok(cert) = Certificate::from_der(der) else {
+        return Vec::new();
+    };
+    let tbs = cert.tbs_certificate();
+    let mut out = Vec::new();
+    for atv in tbs.subject().iter() {
+        if atv.oid == EMAIL_ADDRESS {
+            let text = atv
+                .value
+                .decode_as::<Ia5String>()
+                .map(|s| s.to_string())
+                .or_else(|_| atv.value.decode_as::<String>());
+            out.extend(text.ok());
+        }
+    }
+    let extensions = tbs.extensions().map(|e| e.as_slice()).unwrap_or_default();
+    for ext in extensions.iter().filter(|e| e.extn_id == SUBJECT_ALT_NAME) {
+        let Ok(san) = SubjectAltName::from_der(ext.extn_value.as_bytes()) else {
+            continue;
+        };
+        for name in san.0 {
+            match name {
+                GeneralName::Rfc822Name(s) => out.push(s.to_string()),
+                GeneralName::OtherName(o) if o.type_id == SMTP_UTF8_MAILBOX => {
+                    out.extend(o.value.decode_as::<String>().ok());
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// One PEM `CERTIFICATE` block over the exact DER bytes, LF line ends.

@@ -4,17 +4,19 @@
 
 mod fsops;
 mod meta;
+mod migrate;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
-use crate::cert::{self, CertFacts};
+use crate::cert::{self, CertFacts, MAX_CERT_BYTES};
 use crate::names::{self, EXT};
 use crate::{BoxFuture, CertStore, Error, HistoryEntry, PutContext, PutOutcome, Stored};
-use fsops::{ensure_dir, lock, read_optional, replace_atomically};
+use fsops::{Content, DirFd, Kind};
 use meta::Meta;
+pub use migrate::{LAYOUT, VERSION_FILE};
 
 /// Name of the bookkeeping directory inside the store directory. It starts with `.`,
 /// which no certificate file name does.
@@ -25,6 +27,11 @@ pub const LOCK_FILE: &str = "lock";
 pub const META_FILE: &str = "meta.json";
 /// How long a writer waits for an address's lock by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest certificate file the store reads (a PEM of [`MAX_CERT_BYTES`] is about
+/// 4/3 of it).
+const MAX_PEM_BYTES: u64 = 4 * MAX_CERT_BYTES as u64;
+/// The largest metadata file the store reads.
+const MAX_META_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A store in a directory of PEM files; see the [crate docs](crate#on-disk-layout).
 ///
@@ -45,19 +52,25 @@ struct Inner {
 struct Current {
     der: Vec<u8>,
     facts: CertFacts,
-    path: PathBuf,
+    /// Modification time of the file, Unix seconds.
+    modified: Option<i64>,
 }
 
 impl DirStore {
     /// Opens the store in `dir`, creating the directory (and its parents) and the
-    /// bookkeeping directory if missing.
+    /// bookkeeping directory if missing, and moving entries stored under the earlier
+    /// address rule to the current one (see the [crate docs](crate#file-names)).
     ///
     /// # Errors
-    /// [`Error::Io`] when the directories cannot be created.
+    /// [`Error::Io`] when the directories cannot be created; [`Error::Symlink`] when
+    /// `.history` is a link; [`Error::Migration`] when entries of the earlier rule
+    /// cannot be moved without guessing (the message names them and what to do).
     pub fn open(dir: impl AsRef<Path>) -> Result<DirStore, Error> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(Error::io("create the store directory", &dir))?;
-        ensure_dir(&dir.join(HISTORY_DIR), &dir)?;
+        let root = DirFd::open_root(&dir)?;
+        let history = root.ensure_dir(HISTORY_DIR)?;
+        migrate::ensure_current(&root, &history)?;
         Ok(DirStore {
             inner: Arc::new(Inner {
                 dir,
@@ -86,7 +99,7 @@ impl DirStore {
     /// The blocking form of [`CertStore::put`].
     ///
     /// # Errors
-    /// Bad input ([`Error::EmptyAddress`], [`Error::NotACertificate`],
+    /// Bad input ([`Error::InvalidAddress`], [`Error::NotACertificate`],
     /// [`Error::CertificateTooLarge`]) or a transient store failure.
     pub fn put_blocking(
         &self,
@@ -97,24 +110,22 @@ impl DirStore {
         let normalised = names::normalise(address)?;
         let facts = cert::facts(cert_der)?;
         let stem = names::stem_for_normalised(&normalised);
-        let history = self.inner.dir.join(HISTORY_DIR);
-        let addr_dir = history.join(&stem);
-        ensure_dir(&addr_dir, &history)?;
-        let _guard = lock(&addr_dir.join(LOCK_FILE), self.inner.lock_timeout)?;
+        let root = DirFd::open_root(&self.inner.dir)?;
+        let history = root.ensure_dir(HISTORY_DIR)?;
+        let addr_dir = history.ensure_dir(&stem)?;
+        let _guard = addr_dir.lock(LOCK_FILE, self.inner.lock_timeout)?;
+        // Whatever temporary is here was left by a writer that died holding this lock.
+        addr_dir.remove_temporaries()?;
 
-        let current = self.read_current(&stem)?;
-        let meta_path = addr_dir.join(META_FILE);
-        let mut meta = load_meta(&meta_path)?.unwrap_or_else(|| Meta::new(normalised));
+        let current = read_current(&root, &stem)?;
+        let mut meta = load_meta(&addr_dir)?.unwrap_or_else(|| Meta::new(normalised));
         let mut meta_changed = false;
         if let Some(cur) = &current
             && meta.entry(&cur.facts.sha256).is_none()
         {
             // A current certificate the store never recorded: keep it in the history.
             write_history_cert(&addr_dir, &cur.facts.sha256, &cur.der)?;
-            meta.adopt(
-                &cur.facts,
-                modified_unix(&cur.path).unwrap_or(ctx.seen_at_unix),
-            );
+            meta.adopt(&cur.facts, cur.modified.unwrap_or(ctx.seen_at_unix));
             meta_changed = true;
         }
 
@@ -132,16 +143,15 @@ impl DirStore {
         }
         meta_changed |= meta.record(&facts, ctx);
         if meta_changed {
-            replace_atomically(
-                &addr_dir.join("meta.json.tmp"),
-                &meta_path,
-                &meta.to_bytes(),
-            )?;
+            addr_dir.replace("meta.json", &addr_dir, META_FILE, &meta.to_bytes())?;
         }
-        let target = self.inner.dir.join(format!("{stem}{EXT}"));
+        let file_name = format!("{stem}{EXT}");
+        let target = self.inner.dir.join(&file_name);
         if matches!(outcome, PutOutcome::Created | PutOutcome::Replaced) {
+            // A rename replaces whatever is at the name (a planted link too) and never
+            // writes through it.
             let pem = cert::to_pem(cert_der)?;
-            replace_atomically(&addr_dir.join("current.tmp"), &target, pem.as_bytes())?;
+            addr_dir.replace("current", &root, &file_name, pem.as_bytes())?;
         }
         tracing::debug!(
             address = meta.address.as_str(),
@@ -158,11 +168,13 @@ impl DirStore {
     /// The blocking form of [`CertStore::get`].
     ///
     /// # Errors
-    /// [`Error::EmptyAddress`], or a transient store failure (including a current file
-    /// that is not one PEM certificate: [`Error::Corrupt`]).
+    /// [`Error::InvalidAddress`], or a transient store failure (including a current file
+    /// that is not one PEM certificate: [`Error::Corrupt`]). A link at the current
+    /// file's name is not read: the address has no certificate.
     pub fn get_blocking(&self, address: &str) -> Result<Option<Vec<u8>>, Error> {
         let stem = names::stem_for_normalised(&names::normalise(address)?);
-        Ok(self.read_current(&stem)?.map(|c| c.der))
+        let root = DirFd::open_root(&self.inner.dir)?;
+        read_current_der(&root, &stem)
     }
 
     /// The blocking form of [`CertStore::list`].
@@ -170,17 +182,14 @@ impl DirStore {
     /// # Errors
     /// A transient store failure.
     pub fn list_blocking(&self) -> Result<Vec<String>, Error> {
-        let dir = &self.inner.dir;
-        let entries = fs::read_dir(dir).map_err(Error::io("list", dir))?;
+        let root = DirFd::open_root(&self.inner.dir)?;
         let mut addresses = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(Error::io("list", dir))?;
+        for (name, kind) in root.entries()? {
             // Only regular files: the store never writes directories or links here.
-            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            if kind != Kind::File {
                 continue;
             }
-            let file_name = entry.file_name();
-            let Some(stem) = file_name.to_str().and_then(|n| n.strip_suffix(EXT)) else {
+            let Some(stem) = name.strip_suffix(EXT) else {
                 continue;
             };
             if stem.is_empty() || stem.starts_with('.') {
@@ -188,7 +197,7 @@ impl DirStore {
             }
             let address = match names::decode_stem(stem) {
                 Some(address) => Some(address),
-                None if names::is_shortened(stem) => self.meta_address(stem)?,
+                None if names::is_shortened(stem) => meta_address(&root, stem)?,
                 None => None,
             };
             addresses.extend(address);
@@ -200,50 +209,59 @@ impl DirStore {
     /// The blocking form of [`CertStore::history`].
     ///
     /// # Errors
-    /// [`Error::EmptyAddress`], or a transient store failure.
+    /// [`Error::InvalidAddress`], or a transient store failure (a link in place of its
+    /// history directory or files: [`Error::Symlink`]).
     pub fn history_blocking(&self, address: &str) -> Result<Vec<HistoryEntry>, Error> {
         let stem = names::stem_for_normalised(&names::normalise(address)?);
-        let addr_dir = self.inner.dir.join(HISTORY_DIR).join(&stem);
-        let meta_path = addr_dir.join(META_FILE);
+        let root = DirFd::open_root(&self.inner.dir)?;
+        let addr_dir = match root.open_dir(HISTORY_DIR)? {
+            Some(history) => history.open_dir(&stem)?,
+            None => None,
+        };
         // Writers replace metadata before the current file, so reading in this order
         // sees the current certificate recorded unless it was placed from outside.
-        let mut meta = load_meta(&meta_path)?;
-        let current = self.read_current(&stem)?;
+        let mut meta = match &addr_dir {
+            Some(dir) => load_meta(dir)?,
+            None => None,
+        };
+        let current = read_current(&root, &stem)?;
         let current_sha = current.as_ref().map(|c| c.facts.sha256.as_str());
-        if let Some(sha) = current_sha
+        if let (Some(sha), Some(dir)) = (current_sha, &addr_dir)
             && meta.as_ref().is_none_or(|m| m.entry(sha).is_none())
         {
             // A writer may have finished between the two reads: look once more.
-            meta = load_meta(&meta_path)?;
+            meta = load_meta(dir)?;
         }
         let mut out = Vec::new();
-        for entry in meta.iter().flat_map(|m| m.entries.iter()) {
-            let path = addr_dir.join(format!("{}{EXT}", entry.sha256));
-            let der = read_pem_cert(&path)?.ok_or_else(|| Error::Corrupt {
-                path: path.clone(),
-                detail: "the metadata lists this certificate but the file is missing".into(),
-            })?;
-            if cert::sha256_hex(&der) != entry.sha256 {
-                return Err(Error::Corrupt {
-                    path,
-                    detail: "the certificate does not match its file name".into(),
+        if let (Some(meta), Some(dir)) = (&meta, &addr_dir) {
+            for entry in &meta.entries {
+                let name = format!("{}{EXT}", entry.sha256);
+                let der = read_pem_cert(dir, &name)?.ok_or_else(|| Error::Corrupt {
+                    path: dir.join(&name),
+                    detail: "the metadata lists this certificate but the file is missing".into(),
+                })?;
+                if cert::sha256_hex(&der) != entry.sha256 {
+                    return Err(Error::Corrupt {
+                        path: dir.join(&name),
+                        detail: "the certificate does not match its file name".into(),
+                    });
+                }
+                out.push(HistoryEntry {
+                    sha256: entry.sha256.clone(),
+                    der,
+                    not_before: entry.not_before,
+                    first_seen: entry.first_seen,
+                    last_seen: entry.last_seen,
+                    message_id: entry.message_id.clone(),
+                    dkim_domain: entry.dkim_domain.clone(),
+                    current: current_sha == Some(entry.sha256.as_str()),
                 });
             }
-            out.push(HistoryEntry {
-                sha256: entry.sha256.clone(),
-                der,
-                not_before: entry.not_before,
-                first_seen: entry.first_seen,
-                last_seen: entry.last_seen,
-                message_id: entry.message_id.clone(),
-                dkim_domain: entry.dkim_domain.clone(),
-                current: current_sha == Some(entry.sha256.as_str()),
-            });
         }
         if let Some(cur) = current
             && !out.iter().any(|e| e.current)
         {
-            let when = modified_unix(&cur.path).unwrap_or(0);
+            let when = cur.modified.unwrap_or(0);
             out.push(HistoryEntry {
                 sha256: cur.facts.sha256,
                 der: cur.der,
@@ -258,69 +276,95 @@ impl DirStore {
         out.sort_by(|a, b| (b.not_before, &b.sha256).cmp(&(a.not_before, &a.sha256)));
         Ok(out)
     }
+}
 
-    /// Reads and decodes `<dir>/<stem>.crt`.
-    fn read_current(&self, stem: &str) -> Result<Option<Current>, Error> {
-        let path = self.inner.dir.join(format!("{stem}{EXT}"));
-        let Some(der) = read_pem_cert(&path)? else {
-            return Ok(None);
-        };
-        let facts = cert::facts(&der).map_err(|e| Error::Corrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-        Ok(Some(Current { der, facts, path }))
-    }
+/// Reads and decodes `<dir>/<stem>.crt`; a link (or FIFO...) there is no certificate
+/// of the store's: `None`, and the next put replaces it.
+fn read_current(root: &DirFd, stem: &str) -> Result<Option<Current>, Error> {
+    let name = format!("{stem}{EXT}");
+    let Some(der) = read_current_der(root, stem)? else {
+        return Ok(None);
+    };
+    let facts = cert::facts(&der).map_err(|e| Error::Corrupt {
+        path: root.join(&name),
+        detail: e.to_string(),
+    })?;
+    Ok(Some(Current {
+        der,
+        facts,
+        modified: root.modified_unix(&name),
+    }))
+}
 
-    /// The address recorded in the metadata of a stem, if any.
-    fn meta_address(&self, stem: &str) -> Result<Option<String>, Error> {
-        let path = self.inner.dir.join(HISTORY_DIR).join(stem).join(META_FILE);
-        let Some(bytes) = read_optional(&path)? else {
-            return Ok(None);
-        };
-        let meta = Meta::parse(&path, &bytes)?;
-        let ours = names::stem_for_normalised(&meta.address) == stem;
-        Ok(ours.then_some(meta.address))
+/// The DER of `<dir>/<stem>.crt`; `None` when missing or not a regular file.
+fn read_current_der(root: &DirFd, stem: &str) -> Result<Option<Vec<u8>>, Error> {
+    let name = format!("{stem}{EXT}");
+    match root.read(&name, MAX_PEM_BYTES)? {
+        Content::Missing => Ok(None),
+        Content::Foreign => {
+            tracing::warn!(path = %root.join(&name).display(), "not a regular file (a link?): not read, replaced by the next certificate");
+            Ok(None)
+        }
+        Content::Bytes(pem) => pem_der(&root.join(&name), &pem).map(Some),
     }
 }
 
-/// Reads a metadata file; `None` when it does not exist.
-fn load_meta(path: &Path) -> Result<Option<Meta>, Error> {
-    match read_optional(path)? {
-        Some(bytes) => Meta::parse(path, &bytes).map(Some),
-        None => Ok(None),
+/// The address recorded in the metadata of a stem, if any.
+fn meta_address(root: &DirFd, stem: &str) -> Result<Option<String>, Error> {
+    let Some(dir) = root
+        .open_dir(HISTORY_DIR)?
+        .map(|h| h.open_dir(stem))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let Some(meta) = load_meta(&dir)? else {
+        return Ok(None);
+    };
+    let ours = names::stem_for_normalised(&meta.address) == stem;
+    Ok(ours.then_some(meta.address))
+}
+
+/// Reads the metadata of an address directory; `None` when it does not exist.
+fn load_meta(addr_dir: &DirFd) -> Result<Option<Meta>, Error> {
+    match addr_dir.read(META_FILE, MAX_META_BYTES)? {
+        Content::Bytes(bytes) => Meta::parse(&addr_dir.join(META_FILE), &bytes).map(Some),
+        Content::Missing => Ok(None),
+        Content::Foreign => Err(Error::Symlink {
+            path: addr_dir.join(META_FILE),
+        }),
     }
 }
 
 /// Writes `<addr_dir>/<sha256>.crt` unless it is already there (it then holds the same
-/// bytes: the name is their fingerprint and files are only ever renamed into place).
-fn write_history_cert(addr_dir: &Path, sha256: &str, der: &[u8]) -> Result<(), Error> {
-    let path = addr_dir.join(format!("{sha256}{EXT}"));
-    if path.is_file() {
+/// bytes: the name is their fingerprint and files are only ever renamed into place). A
+/// link at that name is replaced, not followed.
+fn write_history_cert(addr_dir: &DirFd, sha256: &str, der: &[u8]) -> Result<(), Error> {
+    let name = format!("{sha256}{EXT}");
+    if addr_dir.kind(&name)? == Kind::File {
         return Ok(());
     }
     let pem = cert::to_pem(der)?;
-    replace_atomically(&addr_dir.join("history.tmp"), &path, pem.as_bytes())
+    addr_dir.replace("history", addr_dir, &name, pem.as_bytes())
 }
 
-/// The DER of a PEM certificate file; `None` when the file does not exist.
-fn read_pem_cert(path: &Path) -> Result<Option<Vec<u8>>, Error> {
-    let Some(pem) = read_optional(path)? else {
-        return Ok(None);
-    };
-    cert::from_pem(&pem)
-        .map(Some)
-        .map_err(|detail| Error::Corrupt {
-            path: path.to_path_buf(),
-            detail: format!("not one PEM certificate: {detail}"),
-        })
+/// The DER of a PEM certificate file of the history; `None` when it does not exist.
+fn read_pem_cert(dir: &DirFd, name: &str) -> Result<Option<Vec<u8>>, Error> {
+    match dir.read(name, MAX_PEM_BYTES)? {
+        Content::Missing => Ok(None),
+        Content::Foreign => Err(Error::Symlink {
+            path: dir.join(name),
+        }),
+        Content::Bytes(pem) => pem_der(&dir.join(name), &pem).map(Some),
+    }
 }
 
-/// A file's modification time in Unix seconds.
-fn modified_unix(path: &Path) -> Option<i64> {
-    let modified = fs::metadata(path).ok()?.modified().ok()?;
-    let secs = modified.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    i64::try_from(secs).ok()
+fn pem_der(path: &Path, pem: &[u8]) -> Result<Vec<u8>, Error> {
+    cert::from_pem(pem).map_err(|detail| Error::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("not one PEM certificate: {detail}"),
+    })
 }
 
 /// Runs a blocking store operation on tokio's blocking pool when called inside a tokio

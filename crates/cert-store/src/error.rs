@@ -6,22 +6,24 @@ use std::path::PathBuf;
 /// Why a store operation failed.
 ///
 /// Two families, told apart by [`Error::is_transient`]:
-/// - bad input ([`Error::EmptyAddress`], [`Error::NotACertificate`],
+/// - bad input ([`Error::InvalidAddress`], [`Error::NotACertificate`],
 ///   [`Error::CertificateTooLarge`]) and bad configuration
 ///   ([`Error::UnsupportedLocation`]): retrying the same call cannot help;
 /// - store failures ([`Error::Io`], [`Error::LockTimeout`], [`Error::Corrupt`],
-///   [`Error::TaskFailed`], and for PostgreSQL [`Error::Database`],
-///   [`Error::DatabaseTimeout`], [`Error::SchemaTooNew`]): the SPEC's transient
-///   `store_error`, "try later" (disk full, permissions, a writer holding the address's
-///   lock for too long, the database down or slow).
+///   [`Error::Symlink`], [`Error::Migration`], [`Error::TaskFailed`], and for
+///   PostgreSQL [`Error::Database`], [`Error::DatabaseTimeout`],
+///   [`Error::SchemaTooNew`]): the SPEC's transient `store_error`, "try later" (disk
+///   full, permissions, a writer holding the address's lock for too long, the database
+///   down or slow, a store an operator must repair first).
 ///
 /// [`Error::BadDatabaseUrl`] is configuration, like [`Error::UnsupportedLocation`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The address is the empty string.
-    #[error("the address is empty, so there is no file name to store its certificate under")]
-    EmptyAddress,
+    /// The address is not one the store can key (empty, no `@`, a local part not in
+    /// Unicode NFC, a control character, a bad domain...: see [`smime_address`]).
+    #[error("the address cannot be a store key: {0}")]
+    InvalidAddress(#[source] smime_address::Error),
 
     /// The bytes to store do not decode as one DER X.509 certificate.
     #[error("the data to store is not a DER X.509 certificate: {detail}")]
@@ -77,6 +79,27 @@ pub enum Error {
         detail: String,
     },
 
+    /// A path of the store is a symbolic link (or another kind of file) where the store
+    /// keeps a directory or a file of its own. The store never creates links and never
+    /// follows one inside its directory.
+    #[error(
+        "the store refuses {}: it is a symbolic link or not the kind of file the store keeps there (the store never makes links; remove it)",
+        path.display()
+    )]
+    Symlink {
+        /// The offending path.
+        path: std::path::PathBuf,
+    },
+
+    /// Entries stored under the earlier address rule cannot be moved to the current one
+    /// without guessing; nothing was moved for them. The detail names the entries and
+    /// what to do.
+    #[error("the store's entries cannot be moved to the current address rule: {detail}")]
+    Migration {
+        /// Which entries, why, and what to do.
+        detail: String,
+    },
+
     /// The blocking worker that performs the file I/O panicked or was cancelled.
     #[error("the store's worker task failed: {detail}")]
     TaskFailed {
@@ -126,19 +149,21 @@ impl Error {
     /// The SPEC code this failure reports under.
     ///
     /// Every store failure, and an unsupported location, is `store_error`. Bad input
-    /// maps onto the pipeline gate whose output it is: an empty address is
-    /// `ambiguous_from` (there is no usable From mailbox) and bytes that are not a
+    /// maps onto the pipeline gate whose output it is: an address that cannot be a key
+    /// is `ambiguous_from` (there is no usable From mailbox) and bytes that are not a
     /// certificate are `malformed_signature` (the certificate came out of the CMS
     /// SignedData).
     pub fn reason_code(&self) -> &'static str {
         match self {
-            Error::EmptyAddress => "ambiguous_from",
+            Error::InvalidAddress(_) => "ambiguous_from",
             Error::NotACertificate { .. } => "malformed_signature",
             Error::CertificateTooLarge { .. } => "malformed_signature",
             Error::UnsupportedLocation { .. } => "store_error",
             Error::Io { .. } => "store_error",
             Error::LockTimeout { .. } => "store_error",
             Error::Corrupt { .. } => "store_error",
+            Error::Symlink { .. } => "store_error",
+            Error::Migration { .. } => "store_error",
             Error::TaskFailed { .. } => "store_error",
             Error::BadDatabaseUrl { .. } => "store_error",
             Error::Database { .. } => "store_error",
@@ -152,7 +177,7 @@ impl Error {
     /// unsupported location, which no retry can fix.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::EmptyAddress
+            Error::InvalidAddress(_)
             | Error::NotACertificate { .. }
             | Error::CertificateTooLarge { .. }
             | Error::UnsupportedLocation { .. }
@@ -160,6 +185,8 @@ impl Error {
             Error::Io { .. }
             | Error::LockTimeout { .. }
             | Error::Corrupt { .. }
+            | Error::Symlink { .. }
+            | Error::Migration { .. }
             | Error::TaskFailed { .. }
             | Error::Database { .. }
             | Error::DatabaseTimeout { .. }

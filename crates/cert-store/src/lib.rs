@@ -2,10 +2,10 @@
 //!
 //! This is the last gate of the SPEC pipeline ("6. Store it under the From address").
 //! [`CertStore::put`] answers [`PutOutcome`] `created`, `replaced`, `unchanged` or
-//! `kept_newer`; a failure is either bad input ([`Error::EmptyAddress`],
+//! `kept_newer`; a failure is either bad input ([`Error::InvalidAddress`],
 //! [`Error::NotACertificate`]: reason codes `ambiguous_from` / `malformed_signature`)
 //! or the transient `store_error` ([`Error::is_transient`]: disk full, permissions,
-//! lock timeout, damaged store), which callers answer with "try later".
+//! lock timeout, damaged store, a planted link), which callers answer with "try later".
 //!
 //! Backends: [`DirStore`], a directory of PEM files (the embedded default), and
 //! [`PgStore`], a PostgreSQL database shared by several daemons (see
@@ -14,7 +14,8 @@
 //! [`export_to_dir`] copies any store into the directory layout.
 //!
 //! The store does **not** judge certificates: it trusts the policy gate and only decodes
-//! the DER (leniently) for its fingerprint and notBefore. It never reads the clock:
+//! the DER (leniently) for its fingerprint and notBefore (and, once, to move entries of
+//! the earlier address rule, for the addresses it names). It never reads the clock:
 //! "seen" times come from [`PutContext::seen_at_unix`].
 //!
 //! # Replacement rule
@@ -25,37 +26,76 @@
 //! `kept_newer`: the current file stays, the older certificate still joins the history.
 //!
 //! # File names
-//! See [`file_name_for`]: the whole address is lower-cased (local part too, with
-//! Unicode case mapping; no IDNA mapping, so `bücher.de` and `xn--bcher-kva.de` are
-//! different files), then every byte outside ASCII letters, digits and
-//! ``.!#$&'*+=?^_`{|}~@-`` is percent-encoded (`%XX`), `%` included, and so is a
-//! leading `.`. A name therefore never contains `/`, never starts with `.` and is
-//! never `.` or `..`. Names over 255 bytes are shortened to a prefix of at most
-//! [`names::PREFIX_MAX`] bytes, `%-` and the SHA-256 (hex) of the normalised address:
-//! unique, stable and recognisable (`%-` never occurs otherwise).
+//! An address is keyed by its normalised form under the one address rule of
+//! [`smime_address::normalize`], the same function the certificate policy compares
+//! addresses with, so a certificate can only be filed under the mailbox it names:
+//! - the domain in IDNA A-labels, lower case (`bücher.de` and `xn--bcher-kva.de` are one
+//!   file);
+//! - the local part must be in Unicode NFC, and only its ASCII letters are lower-cased:
+//!   `Jörg` and `jörg` share a file, `JÖRG` has its own, and an address with the Kelvin
+//!   sign (U+212A), U+1FEF or an NFD sequence has no key at all
+//!   ([`Error::InvalidAddress`], `ambiguous_from`);
+//! - a quoted local part is keyed by its content, written unquoted when it can be
+//!   (`"ab"@x` is `ab@x`) and otherwise as one quoted-string (`"a b"@example.com`);
+//!   the key is itself an address that normalises to itself, and it is what
+//!   [`CertStore::list`] returns;
+//! - control characters (NUL, tab, CR, LF, ESC...) are refused anywhere.
+//!
+//! [`file_name_for`] then writes every byte of the key outside ASCII letters, digits
+//! and ``.!#$&'*+=?^_`{|}~@-`` as `%XX`, `%` included, and so a leading `.`. A name
+//! therefore never contains `/`, never starts with `.` and is never `.` or `..`, whatever
+//! the address (`/` and `..` are legal in a local part). Names over 255 bytes are
+//! shortened to a prefix of at most [`names::PREFIX_MAX`] bytes, `%-` and the SHA-256
+//! (hex) of the key: unique, stable and recognisable (`%-` never occurs otherwise).
 //!
 //! ```
-//! assert_eq!(cert_store::file_name_for("Alice@Example.COM")?, "alice@example.com.crt");
-//! assert_eq!(cert_store::file_name_for("../etc/passwd")?, "%2E.%2Fetc%2Fpasswd.crt");
-//! assert_eq!(cert_store::file_name_for("jörg@bücher.de")?, "j%C3%B6rg@b%C3%BCcher.de.crt");
-//! let long = cert_store::file_name_for(&format!("{}@example.com", "x".repeat(300)))?;
+//! use cert_store::file_name_for;
+//! assert_eq!(file_name_for("Alice@Example.COM")?, "alice@example.com.crt");
+//! assert_eq!(file_name_for("../etc/passwd@x")?, "%2E.%2Fetc%2Fpasswd@x.crt");
+//! assert_eq!(file_name_for("Jörg@Bücher.de")?, "j%C3%B6rg@xn--bcher-kva.de.crt");
+//! assert_eq!(file_name_for("\"A B\"@example.com")?, "%22a%20b%22@example.com.crt");
+//! assert!(file_name_for("\u{212A}ate@example.com").is_err()); // the Kelvin sign
+//! let long = file_name_for(&format!("{}@example.com", "x".repeat(300)))?;
 //! assert!(long.len() <= 255 && long.contains("%-"));
 //! # Ok::<(), cert_store::Error>(())
 //! ```
 //!
+//! ## Entries of the earlier rule
+//! Stores written before this rule keyed an address by lower-casing all of it with
+//! Unicode case mapping, domain in U-labels: the Kelvin-sign `Kate@example.com` and
+//! ASCII `kate@example.com` shared a key, which let one replace the other's
+//! certificate. Both backends move such entries once, when first opened (directory:
+//! [`DirStore::open`], recorded in `.history/.version`; PostgreSQL: schema version 2).
+//! An old key alone does not say which mailbox it was (`jörg@x` was written by `Jörg`
+//! or by `JÖRG`), so each entry's certificates decide: every one must name, under the
+//! new rule, the one address the entry moves to. When that fails, nothing is moved and
+//! the store refuses to open ([`Error::Migration`], listing each entry and what to do):
+//! - a certificate that names no address of this mailbox under the new rule (a Kelvin
+//!   sign certificate stored through the substitution, one placed by hand);
+//! - certificates naming two mailboxes, or two entries becoming one address (`jörg@bücher.de`
+//!   and `jörg@xn--bcher-kva.de`);
+//! - an old key with no key under the new rule (an NFD local part).
+//!
+//! The remedy is to move (or, in PostgreSQL, delete) that entry and open the store
+//! again; its owner's next signed message collects the certificate again. Stop the
+//! processes of earlier versions before upgrading: they would keep writing old keys.
+
 //! # On-disk layout
 //! ```text
 //! <dir>/<name>.crt                      the current certificate: exactly one PEM
 //!                                       CERTIFICATE block (LF), `openssl x509 -in`
 //! <dir>/.history/                       the store's bookkeeping (no name starts with '.')
+//! <dir>/.history/.version               the layout (2: keys of the current address
+//!                                       rule); its flock serialises the migration
 //! <dir>/.history/<name>/lock            per-address lock file (flock), never removed
 //! <dir>/.history/<name>/meta.json       metadata: {"format":1,"address":..,"entries":
 //!                                       [{"sha256","not_before","first_seen","last_seen",
 //!                                         "message_id","dkim_domain"}]}
 //! <dir>/.history/<name>/<sha256>.crt    every certificate the address ever had (PEM),
 //!                                       the current one included
-//! <dir>/.history/<name>/*.tmp           temporaries; a crash may leave one, the next
-//!                                       writer of the address overwrites it
+//! <dir>/.history/<name>/*.<random>.tmp  temporaries, created exclusively under a random
+//!                                       name; a crash may leave one, the next writer
+//!                                       of the address removes it
 //! ```
 //! (`<name>` here is the file name without `.crt`.) Seen times are Unix seconds;
 //! `message_id` and `dkim_domain` are those of the first message that brought the
@@ -71,6 +111,23 @@
 //! [`dir::DEFAULT_LOCK_TIMEOUT`] (see [`DirStore::with_lock_timeout`]), then
 //! [`Error::LockTimeout`]. The kernel releases the lock when a writer dies. Readers
 //! take no lock: every file they read is replaced atomically.
+//!
+//! # Links and other foreign files
+//! The store never creates a symbolic link and never follows one below its directory
+//! (the configured directory itself may be a link, the operator's choice). Every file is
+//! opened relative to its already opened directory (`openat`), with `O_NOFOLLOW`:
+//! - `.history` and `.history/<name>` are opened as directories without following a
+//!   link; a link there is refused ([`Error::Symlink`], a transient `store_error`
+//!   naming the path to remove), so no write can land outside the store;
+//! - temporary files are created with `O_CREAT | O_EXCL | O_NOFOLLOW` under a random
+//!   name (64 bits from the OS, `getrandom`), so nothing planted can be written
+//!   through;
+//! - files are read only when they are regular files (a link, FIFO or device is never
+//!   opened for reading), with a size bound;
+//! - `<dir>/<name>.crt` that is a link (or FIFO...) is not a certificate of the store's:
+//!   `get` answers none, and the next `put` renames a real file over the link itself,
+//!   so a link to a foreign file never blocks an address; a link in place of
+//!   `meta.json`, `lock` or a history certificate is refused ([`Error::Symlink`]).
 //!
 //! # Blocking
 //! The async methods run the (blocking) file I/O on tokio's blocking pool
@@ -109,8 +166,10 @@
 //! idempotent, and safe when several daemons start at the same moment.
 //! ```text
 //! smime_schema_version (version integer PRIMARY KEY, applied_at timestamptz)
-//!                        one row per applied migration; this build: version 1
-//! smime_addresses      (address text PRIMARY KEY,      the normalised address
+//!                        one row per applied migration; this build: version 2
+//!                        (1 created the tables, 2 re-keyed the addresses of
+//!                        the earlier address rule; see above)
+//! smime_addresses      (address text PRIMARY KEY,      the normalised address (key)
 //!                       current_sha256 text)           its current certificate
 //! smime_certificates   (address, sha256 PRIMARY KEY,   every certificate an address
 //!                       der bytea, pem text,           has had, the current one too
@@ -120,8 +179,8 @@
 //!                       last_seen, message_id, dkim_domain of current certificates
 //! ```
 //! A sending tool reads the current certificate of an address with one query (the
-//! key is the address lower-cased as [`file_name_for`] does before encoding; SQL
-//! `lower()` gives the same for ASCII addresses):
+//! key is [`smime_address::normalize`]'s form, as [`file_name_for`] encodes it; SQL
+//! `lower()` gives the same for ASCII addresses with an unquoted local part):
 //! ```sql
 //! SELECT pem FROM smime_current WHERE address = lower($1);
 //! ```
@@ -144,6 +203,7 @@ mod error;
 mod export;
 pub mod names;
 pub mod postgres;
+mod rekey;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,9 +1,10 @@
 //! SPEC "Store" file names: normalisation and percent-encoding of addresses.
 //!
 //! `file_name_for(address)` = `stem(normalise(address)) + ".crt"` where
-//! - `normalise` lower-cases the whole address, domain and local part alike, with
-//!   Unicode case mapping (`str::to_lowercase`); nothing else (no IDNA mapping, no
-//!   trimming);
+//! - `normalise` is [`smime_address::normalize`], the one address rule the policy's
+//!   comparison uses too: domain in IDNA A-labels, lower case; local part in NFC (else
+//!   no key), only its ASCII letters lower-cased; a quoted local part by its content
+//!   (quoted in the key only when it must be); no control character anywhere;
 //! - the stem keeps ASCII letters, digits and ``.!#$&'*+=?^_`{|}~@-`` and writes every
 //!   other byte of the UTF-8 form (`%` included) as `%XX` (upper-case hex); a leading
 //!   `.` is encoded too (`%2E`), so no stem starts with `.`;
@@ -30,15 +31,14 @@ pub const PREFIX_MAX: usize = STEM_MAX - HASH_MARK.len() - 64;
 
 const KEPT_PUNCTUATION: &[u8] = b".!#$&'*+=?^_`{|}~@-";
 
-/// The normalised form of an address: lower-cased as a whole.
+/// The normalised form of an address: the store's key (see the [module docs](self)).
 ///
 /// # Errors
-/// [`Error::EmptyAddress`] for the empty string.
+/// [`Error::InvalidAddress`] when it has none.
 pub(crate) fn normalise(address: &str) -> Result<String, Error> {
-    if address.is_empty() {
-        return Err(Error::EmptyAddress);
-    }
-    Ok(address.to_lowercase())
+    smime_address::normalize(address)
+        .map(smime_address::Normalized::into_string)
+        .map_err(Error::InvalidAddress)
 }
 
 fn is_kept(byte: u8) -> bool {
@@ -88,7 +88,7 @@ pub(crate) fn stem_for_normalised(normalised: &str) -> String {
 /// The SPEC file name (`<stem>.crt`) of an address; see the [module docs](self).
 ///
 /// # Errors
-/// [`Error::EmptyAddress`] for the empty string.
+/// [`Error::InvalidAddress`] when the address has no normalised form.
 pub fn file_name_for(address: &str) -> Result<String, Error> {
     let normalised = normalise(address)?;
     let mut name = stem_for_normalised(&normalised);
@@ -105,6 +105,16 @@ pub(crate) fn is_shortened(stem: &str) -> bool {
 /// The normalised address of a plain (unshortened) stem, or `None` when the stem is
 /// shortened or is not one this module produces.
 pub(crate) fn decode_stem(stem: &str) -> Option<String> {
+    let address = decode_any_stem(stem)?;
+    // Only keys of the current rule count as ours.
+    normalise(&address)
+        .is_ok_and(|n| n == address)
+        .then_some(address)
+}
+
+/// The text a plain stem encodes, whatever rule wrote it (the migration reads the
+/// stems of the earlier rule with it); `None` when shortened or not percent-encoding.
+pub(crate) fn decode_any_stem(stem: &str) -> Option<String> {
     if is_shortened(stem) {
         return None;
     }
@@ -121,10 +131,8 @@ pub(crate) fn decode_stem(stem: &str) -> Option<String> {
             i += 1;
         }
     }
-    let address = String::from_utf8(out).ok()?;
-    // Only names this module would write for that address count as ours.
-    let ours = address.to_lowercase() == address && stem_for_normalised(&address) == stem;
-    ours.then_some(address)
+    let text = String::from_utf8(out).ok()?;
+    (stem_for_normalised(&text) == stem).then_some(text)
 }
 
 #[cfg(test)]
@@ -133,7 +141,14 @@ mod tests {
 
     #[test]
     fn plain_addresses_round_trip() {
-        for address in ["alice@example.com", "j%c3%b6rg@x", "jörg@bücher.de", ".x@y"] {
+        for address in [
+            "alice@example.com",
+            "j%c3%b6rg@x",
+            "jörg@bücher.de",
+            "JÖRG@x",
+            ".x@y",
+            "\"a b\"@x",
+        ] {
             let normalised = normalise(address).unwrap();
             let stem = stem_for_normalised(&normalised);
             assert_eq!(decode_stem(&stem).as_deref(), Some(normalised.as_str()));
@@ -142,10 +157,23 @@ mod tests {
 
     #[test]
     fn foreign_names_are_not_decoded() {
-        // Upper case, a raw leading dot, lower-case hex: never written by the store.
-        for stem in ["Alice@example.com", ".x@y", "a%2fb", "a%2", "a%zz"] {
+        // Upper case, a raw leading dot, lower-case hex: never written by the store; a
+        // U-label domain or a non-NFC local part: written only by the earlier rule.
+        for stem in [
+            "Alice@example.com",
+            ".x@y",
+            "a%2fb@x",
+            "a%2",
+            "a%zz",
+            "j%C3%B6rg@b%C3%BCcher.de",
+            "%E2%84%AAate@x",
+        ] {
             assert_eq!(decode_stem(stem), None, "{stem}");
         }
+        assert_eq!(
+            decode_any_stem("j%C3%B6rg@b%C3%BCcher.de").as_deref(),
+            Some("jörg@bücher.de")
+        );
     }
 
     #[test]
@@ -158,6 +186,18 @@ mod tests {
         // The prefix is cut between triplets.
         let prefix = stem.split("%-").next().unwrap();
         assert_eq!(prefix.len() % 3, 0);
+    }
+
+    #[test]
+    fn the_kelvin_sign_has_no_name() {
+        assert!(matches!(
+            file_name_for("\u{212A}ate@example.com"),
+            Err(Error::InvalidAddress(smime_address::Error::NotNfc))
+        ));
+        assert_eq!(
+            file_name_for("Kate@example.com").unwrap(),
+            "kate@example.com.crt"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! [crate docs](crate#postgresql-backend).
 
 mod config;
+mod rekey;
 mod schema;
 mod tls;
 
@@ -19,6 +20,9 @@ use tokio::sync::OnceCell;
 use crate::cert::{self, CertFacts};
 use crate::{BoxFuture, CertStore, Error, HistoryEntry, PutContext, PutOutcome, Stored, names};
 pub use schema::SCHEMA_VERSION;
+
+/// Bound on one schema migration (re-keying every address once, for version 2).
+const MIGRATION_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Bounds and sizes of a [`PgStore`]; the defaults suit a daemon.
 #[derive(Clone, Debug)]
@@ -143,12 +147,17 @@ impl PgStore {
     /// several processes.
     ///
     /// # Errors
-    /// [`Error::SchemaTooNew`], or a transient database failure.
+    /// [`Error::SchemaTooNew`], [`Error::Migration`] (addresses stored under the
+    /// earlier address rule that cannot be re-keyed without guessing: the message names
+    /// them), or a transient database failure.
     pub async fn migrate(&self) -> Result<i32, Error> {
         let mut client = self.checkout().await?;
         let schema = self.inner.schema.as_deref();
+        // A migration may re-key every row once (schema version 2): its own, longer
+        // bound; its statements are bounded inside it.
+        let bound = self.inner.options.operation_timeout.max(MIGRATION_TIMEOUT);
         let result = self
-            .bounded("create or migrate the schema", async {
+            .bounded_by("create or migrate the schema", bound, async {
                 Ok(schema::migrate(&mut client, schema).await)
             })
             .await;
@@ -196,7 +205,18 @@ impl PgStore {
         op: &'static str,
         fut: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, Error> {
-        match tokio::time::timeout(self.inner.options.operation_timeout, fut).await {
+        self.bounded_by(op, self.inner.options.operation_timeout, fut)
+            .await
+    }
+
+    /// Runs one operation under `bound`.
+    async fn bounded_by<T>(
+        &self,
+        op: &'static str,
+        bound: Duration,
+        fut: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, Error> {
+        match tokio::time::timeout(bound, fut).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(Error::Database {
                 op,
@@ -204,7 +224,7 @@ impl PgStore {
             }),
             Err(_) => Err(Error::DatabaseTimeout {
                 op,
-                waited_ms: millis(self.inner.options.operation_timeout),
+                waited_ms: millis(bound),
             }),
         }
     }

@@ -5,12 +5,22 @@ use tokio_postgres::Client;
 use crate::Error;
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
+
+/// One step of the schema's history.
+enum Migration {
+    /// Statements to run as they are.
+    Sql(&'static str),
+    /// Re-key the addresses stored under the earlier address rule (issue 11): the
+    /// decision needs IDNA and the certificates' names, so it runs here, not in SQL.
+    RekeyAddresses,
+}
 
 /// The migrations, in order: version `i + 1` is `MIGRATIONS[i]`.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // Version 1.
-    "CREATE TABLE smime_addresses (
+    Migration::Sql(
+        "CREATE TABLE smime_addresses (
          address         text PRIMARY KEY,
          current_sha256  text
      );
@@ -35,6 +45,9 @@ const MIGRATIONS: &[&str] = &[
          FROM smime_addresses a
          JOIN smime_certificates c
            ON c.address = a.address AND c.sha256 = a.current_sha256;",
+    ),
+    // Version 2: keys under the one address rule of `smime_address`.
+    Migration::RekeyAddresses,
 ];
 
 /// Namespace of the advisory lock (first key of `pg_advisory_xact_lock(int, int)`);
@@ -49,6 +62,7 @@ const LOCK_CLASS: i32 = 0x534d_494d; // "SMIM"
 ///
 /// # Errors
 /// [`Error::SchemaTooNew`] when a newer build migrated the database;
+/// [`Error::Migration`] when stored addresses cannot be re-keyed without guessing;
 /// [`Error::Database`] for any failure (the transaction is rolled back).
 pub(crate) async fn migrate(client: &mut Client, schema: Option<&str>) -> Result<i32, Error> {
     let failed = |e: tokio_postgres::Error| Error::Database {
@@ -89,11 +103,14 @@ pub(crate) async fn migrate(client: &mut Client, schema: Option<&str>) -> Result
             supported: SCHEMA_VERSION,
         });
     }
-    for (version, sql) in (1..).zip(MIGRATIONS) {
+    for (version, migration) in (1..).zip(MIGRATIONS) {
         if version <= found {
             continue;
         }
-        tx.batch_execute(sql).await.map_err(failed)?;
+        match migration {
+            Migration::Sql(sql) => tx.batch_execute(sql).await.map_err(failed)?,
+            Migration::RekeyAddresses => super::rekey::run(&tx).await?,
+        }
         tx.execute(
             "INSERT INTO smime_schema_version (version) VALUES ($1)",
             &[&version],

@@ -55,7 +55,11 @@ fn check_files(dir: &Path, known: &HashSet<Vec<u8>>) {
         );
     }
     for addr_dir in fs::read_dir(dir.join(".history")).unwrap() {
-        for file in fs::read_dir(addr_dir.unwrap().path()).unwrap() {
+        let addr_dir = addr_dir.unwrap();
+        if addr_dir.file_name() == cert_store::dir::VERSION_FILE {
+            continue;
+        }
+        for file in fs::read_dir(addr_dir.path()).unwrap() {
             let path = file.unwrap().path();
             if path.extension().is_some_and(|e| e == "crt") {
                 let (_, der) = der::pem::decode_vec(&fs::read(&path).unwrap()).unwrap();

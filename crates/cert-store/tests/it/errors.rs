@@ -36,12 +36,12 @@ fn not_a_certificate_is_bad_input_and_writes_nothing() {
         assert!(!err.is_transient());
     }
     assert_eq!(entries(&store), [".history"]);
-    assert!(
-        fs::read_dir(store.dir().join(".history"))
-            .unwrap()
-            .next()
-            .is_none()
-    );
+    // Only the layout marker in the bookkeeping directory: no address directory.
+    let history: Vec<_> = fs::read_dir(store.dir().join(".history"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(history, [cert_store::dir::VERSION_FILE]);
 }
 
 #[test]
@@ -56,15 +56,30 @@ fn an_oversized_certificate_is_bad_input() {
 }
 
 #[test]
-fn an_empty_address_is_bad_input() {
+fn an_address_without_a_key_is_bad_input_and_writes_nothing() {
     let (_tmp, store) = store();
-    let err = store
-        .put_blocking("", &cert("e", NOW), &ctx("<e@x>", NOW))
-        .unwrap_err();
-    assert!(matches!(err, Error::EmptyAddress));
-    assert_eq!(err.reason_code(), "ambiguous_from");
-    assert!(!err.is_transient());
-    assert!(matches!(store.get_blocking(""), Err(Error::EmptyAddress)));
+    for address in [
+        "",
+        "no-at-sign",
+        "\u{212A}ate@example.com",
+        "nul\0@x",
+        "a@bad_domain",
+    ] {
+        let err = store
+            .put_blocking(address, &cert("e", NOW), &ctx("<e@x>", NOW))
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidAddress(_)),
+            "{address:?}: {err}"
+        );
+        assert_eq!(err.reason_code(), "ambiguous_from");
+        assert!(!err.is_transient());
+        assert!(matches!(
+            store.get_blocking(address),
+            Err(Error::InvalidAddress(_))
+        ));
+    }
+    assert_eq!(entries(&store), [".history"]);
 }
 
 #[test]
@@ -101,7 +116,7 @@ fn an_unwritable_store_is_a_transient_store_error() {
     let (_tmp, store) = store();
     // The bookkeeping directory replaced by a file: every write fails (even as root).
     let history = store.dir().join(".history");
-    fs::remove_dir(&history).unwrap();
+    fs::remove_dir_all(&history).unwrap();
     fs::write(&history, b"").unwrap();
     let err = store
         .put_blocking("a@x", &cert("io", NOW), &ctx("<i@x>", NOW))

@@ -8,10 +8,12 @@ mod child;
 mod concurrent;
 mod crash;
 mod errors;
+mod migrate;
 mod names;
 mod postgres;
 mod put;
 mod support;
+mod symlinks;
 
 /// Entry point of the child writer processes; does nothing in a normal test run.
 #[test]

@@ -40,6 +40,19 @@ fn seq(parts: &[&[u8]]) -> Vec<u8> {
 /// and signature: the store never verifies) for `label`, with the given notBefore.
 /// Different labels or notBefore give different certificates.
 pub fn cert(label: &str, not_before: i64) -> Vec<u8> {
+    named_cert(label, not_before, &[])
+}
+
+/// An address a [`named_cert`] names in its subjectAltName.
+pub enum San<'a> {
+    /// rfc822Name (IA5String: ASCII).
+    Rfc822(&'a str),
+    /// otherName SmtpUTF8Mailbox (RFC 8398, UTF8String).
+    SmtpUtf8(&'a str),
+}
+
+/// [`cert`] with a subjectAltName naming `names` (when there are any).
+pub fn named_cert(label: &str, not_before: i64, names: &[San<'_>]) -> Vec<u8> {
     let seed = Sha256::digest(format!("{label}/{not_before}").as_bytes());
     let ed25519 = seq(&[&tlv(0x06, &[0x2b, 0x65, 0x70])]);
     let version = tlv(0xa0, &tlv(0x02, &[2]));
@@ -65,13 +78,59 @@ pub fn cert(label: &str, not_before: i64) -> Vec<u8> {
     let mut key = vec![0u8];
     key.extend_from_slice(&seed[..32]);
     let spki = seq(&[&ed25519, &tlv(0x03, &key)]);
-    let tbs = seq(&[
-        &version, &serial, &ed25519, &issuer, &validity, &subject, &spki,
-    ]);
+    let mut fields: Vec<Vec<u8>> = vec![
+        version,
+        serial,
+        ed25519.clone(),
+        issuer,
+        validity,
+        subject,
+        spki,
+    ];
+    if !names.is_empty() {
+        const SAN: &[u8] = &[0x55, 0x1d, 0x11];
+        const SMTP_UTF8: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x09];
+        let general: Vec<Vec<u8>> = names
+            .iter()
+            .map(|n| match n {
+                San::Rfc822(a) => tlv(0x81, a.as_bytes()),
+                San::SmtpUtf8(a) => tlv(
+                    0xa0,
+                    &[tlv(0x06, SMTP_UTF8), tlv(0xa0, &tlv(0x0c, a.as_bytes()))].concat(),
+                ),
+            })
+            .collect();
+        let refs: Vec<&[u8]> = general.iter().map(Vec::as_slice).collect();
+        let ext = seq(&[&tlv(0x06, SAN), &tlv(0x04, &seq(&refs))]);
+        fields.push(tlv(0xa3, &seq(&[&ext])));
+    }
+    let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+    let tbs = seq(&refs);
     let mut signature = vec![0u8];
     signature.extend_from_slice(&Sha256::digest(&tbs));
     signature.extend_from_slice(&seed);
     seq(&[&tbs, &ed25519, &tlv(0x03, &signature)])
+}
+
+/// PEM of a DER certificate, as the store writes it.
+pub fn pem(der: &[u8]) -> String {
+    der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).unwrap()
+}
+
+/// The stem the store's percent-encoding gives any text (the earlier address rule's keys
+/// included): bytes outside letters, digits and ``.!#$&'*+=?^_`{|}~@-`` and a leading
+/// `.` as `%XX`. Short texts only (no shortening).
+pub fn encode_stem(text: &str) -> String {
+    let mut out = String::new();
+    for (i, b) in text.bytes().enumerate() {
+        let kept = b.is_ascii_alphanumeric() || b".!#$&'*+=?^_`{|}~@-".contains(&b);
+        if kept && !(i == 0 && b == b'.') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Hex SHA-256.

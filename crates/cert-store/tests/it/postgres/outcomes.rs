@@ -162,14 +162,14 @@ async fn bad_input_is_refused_before_the_database() {
     .unwrap();
     let c = ctx("<b@x>", NOW);
     let err = store.put("", &cert("e", NOW), &c).await.unwrap_err();
-    assert!(matches!(err, Error::EmptyAddress), "{err}");
+    assert!(matches!(err, Error::InvalidAddress(_)), "{err}");
     assert_eq!(err.reason_code(), "ambiguous_from");
     let err = store.put("a@x", b"junk", &c).await.unwrap_err();
     assert!(matches!(err, Error::NotACertificate { .. }), "{err}");
     assert_eq!(err.reason_code(), "malformed_signature");
     assert!(!err.is_transient());
     let err = store.get("").await.unwrap_err();
-    assert!(matches!(err, Error::EmptyAddress), "{err}");
+    assert!(matches!(err, Error::InvalidAddress(_)), "{err}");
 }
 
 #[test]
@@ -230,4 +230,68 @@ async fn open_with_a_url_stores_in_the_schema_the_url_names() {
         .unwrap()
         .get(0);
     assert_eq!(der::pem::decode_vec(pem.as_bytes()).unwrap().1, der);
+}
+
+/// The one address rule as the database key: the same keys as the directory store.
+#[tokio::test]
+async fn addresses_are_keyed_by_the_one_address_rule() {
+    let Some(db) = TestDb::new("addr_rule").await else {
+        return;
+    };
+    let store = db.store();
+    let c = |label: &str| cert(label, NOW - 10);
+    let put = async |address: &str, der: &[u8]| store.put(address, der, &ctx("<a@x>", NOW)).await;
+    // The Kelvin sign has no key; ASCII kate keeps hers.
+    put("kate@example.com", &c("kate")).await.unwrap();
+    let err = put("\u{212A}ate@example.com", &c("kelvin"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidAddress(_)), "{err}");
+    assert_eq!(err.reason_code(), "ambiguous_from");
+    // U-labels and A-labels are one key; non-ASCII case and look-alikes are not.
+    put("J\u{f6}rg@B\u{fc}cher.de", &c("joerg")).await.unwrap();
+    let again = put("j\u{f6}rg@xn--bcher-kva.de", &c("joerg"))
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, PutOutcome::Unchanged);
+    assert!(
+        again.location.ends_with("/j\u{f6}rg@xn--bcher-kva.de"),
+        "{}",
+        again.location
+    );
+    put("J\u{d6}RG@b\u{fc}cher.de", &c("joerg-upper"))
+        .await
+        .unwrap();
+    put("\u{430}lice@example.com", &c("cyrillic"))
+        .await
+        .unwrap();
+    put("\u{ff41}lice@example.com", &c("fullwidth"))
+        .await
+        .unwrap();
+    put("\u{130}pek@example.com", &c("dotted")).await.unwrap();
+    let err = put("jo\u{308}rg@example.com", &c("nfd")).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidAddress(_)), "{err}");
+    // Quoted local parts by content.
+    put("\"A B\"@example.com", &c("quoted")).await.unwrap();
+    assert_eq!(
+        store.get("\"a b\"@Example.COM").await.unwrap(),
+        Some(c("quoted"))
+    );
+    let mut listed = store.list().await.unwrap();
+    listed.sort();
+    let mut want = vec![
+        "kate@example.com",
+        "j\u{f6}rg@xn--bcher-kva.de",
+        "j\u{d6}rg@xn--bcher-kva.de",
+        "\u{430}lice@example.com",
+        "\u{ff41}lice@example.com",
+        "\u{130}pek@example.com",
+        "\"a b\"@example.com",
+    ];
+    want.sort();
+    assert_eq!(listed, want);
+    assert_eq!(
+        store.get("kate@example.com").await.unwrap(),
+        Some(c("kate"))
+    );
 }
