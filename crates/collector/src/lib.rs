@@ -5,7 +5,11 @@
 //! the DKIM resolver and opens the store), then call [`Collector::process_at`] for every
 //! message. The gates run in SPEC order and the first failure decides:
 //!
-//! 1. parse, one From mailbox (`malformed_message`, `ambiguous_from`, `message_too_large`);
+//! 1. parse, one From mailbox (`malformed_message`, `ambiguous_from`, `message_too_large`),
+//!    read from the raw header by [`smime_address::mailboxes`] (quoted local parts kept)
+//!    and valid under the one address rule of [`smime_address::normalize`] (a local part
+//!    not in Unicode NFC, such as one with the Kelvin sign, is `ambiguous_from`); the
+//!    policy compares and the store keys by that same rule;
 //! 2. DKIM, aligned with From (`dkim-gate`: `dkim_missing`, `dkim_fail`, `dkim_misaligned`);
 //! 3. and 4. the S/MIME signature (`smime-extract`: `not_signed`, `malformed_signature`,
 //!    `signature_invalid`, `no_signer_certificate`, `weak_algorithm`);

@@ -73,6 +73,34 @@ fn signed_by(from: &str, case: &str, cert: &TestCert, extra: Option<Vec<Vec<u8>>
     )
 }
 
+/// A whole pipeline message: From `from` (written into the header as is, so it may be
+/// quoted, in U-labels, or hold any Unicode), detached-signed by `cert` (the shared
+/// intermediate attached), DKIM-signed for `dkim_domain` with selector `s1` (the test DNS
+/// serves `example.com`'s key; publish others with [`dkim_record`]).
+pub fn signed_message(from: &str, case: &str, cert: &TestCert, dkim_domain: &str) -> Vec<u8> {
+    dkim::sign(&signed_by(from, case, cert, None), dkim_domain, "s1")
+}
+
+/// The zone record publishing the RSA key `s1` of `domain` (A-labels), to add to
+/// [`dkim::zone_records`] for [`signed_message`] from another domain.
+pub fn dkim_record(domain: &str) -> (String, String) {
+    let key = dkim::key(domain, "s1", dkim::DkimAlg::RsaSha256);
+    (format!("s1._domainkey.{domain}"), dkim::txt_value(&key))
+}
+
+/// A P-256 leaf for `mailbox` whose only name is one SmtpUTF8Mailbox SAN (RFC 8398), as a
+/// certificate for a non-ASCII address carries it.
+pub fn smtputf8_leaf(label: &str, mailbox: &str) -> TestCert {
+    let mut spec = CertSpec::leaf(&format!("pipeline:{label}"), "x@example.com", KeyAlg::P256);
+    spec.subject_cn = format!("SmtpUTF8 {label}");
+    spec.san_emails.clear();
+    spec.san_smtputf8 = vec![mailbox.to_string()];
+    spec.issue(&hierarchy().intermediate)
+}
+
+/// The Kelvin sign (U+212A) spelling of `kate@example.com`: NFC turns it into `K`.
+pub const KELVIN_KATE: &str = "\u{212A}ate@example.com";
+
 /// DKIM-signs for example.com, keeping the file's line-end style.
 fn dkim_example(message: &[u8]) -> Vec<u8> {
     let signed = dkim::sign(message, "example.com", "s1");
@@ -322,6 +350,28 @@ fn policy_cases() -> Vec<Case> {
                 "revoked@example.com",
                 "revoked_leaf",
                 &leaf_for("revoked@example.com"),
+                None,
+            )),
+        ),
+        rejected(
+            "email_mismatch",
+            "kelvin_sign_certificate",
+            "From kate@example.com; the certificate's SmtpUTF8Mailbox is Kate with the Kelvin sign U+212A",
+            dkim_example(&signed_by(
+                "kate@example.com",
+                "kelvin_sign_certificate",
+                &smtputf8_leaf("kelvin-kate", KELVIN_KATE),
+                None,
+            )),
+        ),
+        rejected(
+            "ambiguous_from",
+            "kelvin_sign_from",
+            "From Kate with the Kelvin sign U+212A: not in NFC, it could pass for kate",
+            dkim_example(&signed_by(
+                KELVIN_KATE,
+                "kelvin_sign_from",
+                &smtputf8_leaf("kelvin-kate", KELVIN_KATE),
                 None,
             )),
         ),
