@@ -47,6 +47,9 @@
 //! evaluated. When several candidate paths fail, the most specific error wins.
 //! Revocation: configured CRLs ([`TrustStore::with_crls`]) of each issuer on the path.
 //!
+//! [`distrusted`] is NSS's email distrust-after rule for an anchor's date (see
+//! email-roots) and a leaf's notBefore.
+//!
 //! # What it does not do
 //!
 //! No I/O, no clock, no async runtime: trust material comes in as bytes and the time as
@@ -87,6 +90,7 @@
 mod anchors;
 mod cert;
 mod checks;
+mod distrust;
 mod error;
 mod names;
 mod oids;
@@ -97,6 +101,7 @@ mod verify;
 use std::sync::Arc;
 
 pub use anchors::TrustStore;
+pub use distrust::distrusted;
 pub use error::Error;
 pub use summary::{CertSummary, summarize};
 
