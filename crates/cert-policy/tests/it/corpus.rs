@@ -8,10 +8,7 @@ fn case(
     from: &str,
     at: i64,
 ) -> Option<Result<cert_policy::Decision, cert_policy::Error>> {
-    let Some(dir) = test_support::corpus_dir() else {
-        return None;
-    };
-    let dir = dir.join(folder);
+    let dir = test_support::corpus_dir()?.join(folder);
     let roots = std::fs::read(dir.join("roots.pem")).unwrap();
     let trust = TrustStore::from_pem(&[&roots], &[]).unwrap();
     let pem = std::fs::read(dir.join("signer-certs").join(signer)).unwrap();
