@@ -6,6 +6,8 @@ mod accepted;
 mod codes;
 mod common;
 mod corpus;
+mod ocsp;
+mod ocsp_openssl;
 mod paths;
 mod robustness;
 mod trust;
