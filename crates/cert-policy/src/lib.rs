@@ -53,10 +53,18 @@
 //! evaluated. When several candidate paths fail, the most specific error wins.
 //! Revocation: configured CRLs ([`TrustStore::with_crls`]) of each issuer on the path.
 //!
+//! # Revocation from the network, evaluated here
+//!
+//! [`ocsp`] builds OCSP requests and evaluates the DER responses a caller fetched
+//! (RFC 6960: responder signature and authorisation, CertID, thisUpdate/nextUpdate),
+//! returning an [`OcspStatus`] or an [`OcspError`] naming the failed check.
+//! [`distrusted`] is NSS's email distrust-after rule for an anchor's date (see
+//! email-roots) and a leaf's notBefore.
+//!
 //! # What it does not do
 //!
 //! No I/O, no clock, no async runtime: trust material comes in as bytes and the time as
-//! an argument. No OCSP, no CRL fetching, no AIA chasing.
+//! an argument. No OCSP or CRL fetching, no AIA chasing.
 //!
 //! # Limits
 //!
@@ -93,8 +101,10 @@
 mod anchors;
 mod cert;
 mod checks;
+mod distrust;
 mod error;
 mod names;
+pub mod ocsp;
 mod oids;
 mod path;
 mod summary;
@@ -103,7 +113,9 @@ mod verify;
 use std::sync::Arc;
 
 pub use anchors::TrustStore;
+pub use distrust::distrusted;
 pub use error::Error;
+pub use ocsp::{OcspError, OcspPolicy, OcspQuery, OcspStatus};
 pub use summary::{CertSummary, summarize};
 
 use cert::Cert;

@@ -421,6 +421,7 @@ pub fn leaf_for(email: &str) -> TestCert {
 
 mod crl;
 pub use crl::{crl, crl_pem};
+pub mod ocsp;
 
 /// Writes `out/pki/`: the shared root and intermediate, a few leaves with their keys,
 /// and a CRL of the intermediate revoking `revoked@example.com`'s leaf.

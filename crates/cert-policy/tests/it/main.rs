@@ -7,6 +7,8 @@ mod addresses;
 mod codes;
 mod common;
 mod corpus;
+mod ocsp;
+mod ocsp_openssl;
 mod paths;
 mod robustness;
 mod trust;
