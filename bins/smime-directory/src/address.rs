@@ -6,7 +6,8 @@
 //! swaps this single call for `smime_address::normalize`.
 //!
 //! The rule:
-//! - the domain goes through IDNA (UTS 46) to A-labels, then ASCII lower case;
+//! - the domain goes through IDNA (UTS 46, STD3 rules: letters, digits, hyphens) to
+//!   A-labels, then ASCII lower case;
 //! - the local part must already be in Unicode NFC (the Kelvin sign U+212A, U+1FEF and
 //!   NFD forms are refused, never mapped), and only its ASCII letters are lower-cased:
 //!   no other character is case-folded or mapped, so two different mailboxes never
@@ -77,7 +78,7 @@ pub fn normalize_address(address: &str) -> Result<String, AddressError> {
     if domain.is_empty() {
         return Err(AddressError::BadDomain);
     }
-    let domain = idna::domain_to_ascii(domain).map_err(|_| AddressError::BadDomain)?;
+    let domain = idna::domain_to_ascii_strict(domain).map_err(|_| AddressError::BadDomain)?;
     if domain.is_empty() {
         return Err(AddressError::BadDomain);
     }
@@ -186,6 +187,23 @@ mod tests {
             normalize_address("\"ab@example.com"),
             Err(AddressError::BadQuoting)
         );
+    }
+
+    #[test]
+    fn domains_follow_std3_rules() {
+        for bad in [
+            "a@exa mple.com",
+            "a@exa_mple.com",
+            "a@example..com",
+            "a@-x.com",
+        ] {
+            assert_eq!(
+                normalize_address(bad),
+                Err(AddressError::BadDomain),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(normalize_address("a@x-y.example").unwrap(), "a@x-y.example");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use ldap3_proto::proto::{
     LdapMsg, LdapOp, LdapResult, LdapResultCode,
 };
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::time::Instant;
 use tokio_util::codec::{Decoder as _, Encoder as _};
 use tokio_util::sync::CancellationToken;
 
@@ -58,14 +59,28 @@ where
     );
     let mut rbuf = BytesMut::with_capacity(4096);
     let mut first = true;
+    // When the first byte of the message being received arrived: a message must be
+    // complete within first_request_timeout of it, however slowly it trickles in.
+    let mut partial_since: Option<Instant> = None;
     loop {
         let msg = match codec.decode(&mut rbuf) {
             Ok(Some(msg)) => msg,
             Ok(None) => {
-                let wait = if first {
-                    limits.first_request_timeout
-                } else {
-                    limits.idle_timeout
+                let now = Instant::now();
+                let deadline = match partial_since {
+                    _ if rbuf.is_empty() => {
+                        partial_since = None;
+                        now + if first {
+                            limits.first_request_timeout
+                        } else {
+                            limits.idle_timeout
+                        }
+                    }
+                    Some(since) => since + limits.first_request_timeout,
+                    None => {
+                        partial_since = Some(now);
+                        now + limits.first_request_timeout
+                    }
                 };
                 rbuf.reserve(4096);
                 let read = tokio::select! {
@@ -73,7 +88,7 @@ where
                         let _ = send(&mut io, &mut codec, notice(LdapResultCode::Unavailable, "the server is shutting down")).await;
                         return Ended::Closed;
                     }
-                    read = tokio::time::timeout(wait, io.read_buf(&mut rbuf)) => read,
+                    read = tokio::time::timeout_at(deadline, io.read_buf(&mut rbuf)) => read,
                 };
                 match read {
                     Ok(Ok(n)) if n > 0 => continue,
@@ -94,6 +109,7 @@ where
             }
         };
         first = false;
+        partial_since = None;
         let (replies, next) = answer(app, &mut state, msg).await;
         for reply in replies {
             if send(&mut io, &mut codec, reply).await.is_err() {
