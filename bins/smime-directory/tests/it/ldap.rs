@@ -42,7 +42,10 @@ async fn exact_lookup_returns_the_inet_org_person_entry() {
     assert_eq!(e.attrs["cn"], ["Alice Liddell"]);
     assert_eq!(e.attrs["sn"], ["Liddell"]);
     let der = &fixtures().alice.der;
-    assert_eq!(e.bin_attrs["userCertificate;binary"], std::slice::from_ref(der));
+    assert_eq!(
+        e.bin_attrs["userCertificate;binary"],
+        std::slice::from_ref(der)
+    );
     let expected = Entry::from_der("alice@example.com", der).unwrap();
     assert_eq!(
         e.bin_attrs["userSMIMECertificate"],

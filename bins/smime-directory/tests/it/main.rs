@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod binary;
 mod http;
 mod ldap;
 mod ldapsearch;
