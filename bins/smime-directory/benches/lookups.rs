@@ -118,7 +118,8 @@ fn main() {
 
 /// `wrk` with a Lua script that asks for a random address per request.
 fn http_with_wrk(http: SocketAddr, addresses: usize, seconds: u64, connections: usize) {
-    let script = std::env::temp_dir().join(format!("smime-directory-bench-{}.lua", std::process::id()));
+    let script =
+        std::env::temp_dir().join(format!("smime-directory-bench-{}.lua", std::process::id()));
     std::fs::write(
         &script,
         format!(
@@ -128,7 +129,13 @@ fn http_with_wrk(http: SocketAddr, addresses: usize, seconds: u64, connections: 
     )
     .unwrap();
     let out = Command::new("wrk")
-        .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", "-s"])
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-s",
+        ])
         .arg(&script)
         .arg(format!("http://{http}"))
         .output();

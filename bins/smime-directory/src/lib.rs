@@ -41,6 +41,30 @@
 //! # What it does not do
 //! It never writes the store, never lists addresses, and decides nothing about
 //! certificates beyond expiry and the store's revoked mark at request time.
+//!
+//! ```
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use smime_directory::{App, Lookup, MemoryDirectory, Options, normalize_address};
+//!
+//! let pem = std::fs::read("../../testdata/pki/alice.pem")?;
+//! let (_, der) = der::pem::decode_vec(&pem)?;
+//! let directory = MemoryDirectory::new();
+//! directory.insert("alice@example.com", &der, 0)?;
+//! let options = Options {
+//!     clock: Arc::new(|| 1_780_272_000), // 2026-06-01: a real daemon reads the clock
+//!     ..Options::default()
+//! };
+//! let app = App::new(directory, options)?;
+//! let address = normalize_address("Alice@Example.COM")?;
+//! let Lookup::Found(entry) = app.lookup(&address).await? else { panic!("not found") };
+//! assert_eq!(entry.der(), der.as_slice());
+//! assert!(entry.pem().starts_with("-----BEGIN CERTIFICATE-----\n"));
+//! // serve_http(listener, Arc::new(app), shutdown) and serve_ldap(...) serve it.
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+//! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod address;
