@@ -46,7 +46,9 @@ impl Daemon {
         let location = file.store.location.as_deref().unwrap_or(DEFAULT_STORE);
         let store = StoreDirectory::open(location)?;
         let description = store.describe();
-        let is_dir = description.starts_with("directory ");
+        // cert_store::open takes every URL (scheme://) as a database, anything else as
+        // a directory path.
+        let is_dir = !location.contains("://");
         let options = CacheOptions {
             capacity: settings
                 .cache_entries
