@@ -56,6 +56,9 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// `[log]`
     pub log: LogConfig,
+    /// `[directory]`: read by `smime-directory` only, which checks its keys; kept raw here
+    /// so that one file serves every binary.
+    pub directory: Option<toml::Table>,
 }
 
 /// `[trust]`: trust anchors, extra intermediates and CRLs, as PEM/DER files.
