@@ -8,6 +8,7 @@ use der::{Decode, Encode};
 
 use crate::Error;
 use crate::cert::Cert;
+use crate::dn::Dn;
 
 /// Most cached verdicts kept per cache; the cache is cleared when full (bounded memory).
 const CACHE_MAX: usize = 4096;
@@ -35,8 +36,8 @@ pub(crate) struct Crl {
 pub struct TrustStore {
     pub(crate) anchors: Vec<Arc<Cert>>,
     pub(crate) intermediates: Vec<Arc<Cert>>,
-    /// Subject DER → indexes into `anchors`.
-    anchors_by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    /// Subject (comparable form) → indexes into `anchors`.
+    anchors_by_subject: HashMap<Dn, Vec<usize>>,
     anchor_fingerprints: HashSet<[u8; 32]>,
     /// Issuer DER → CRLs.
     crls: HashMap<Vec<u8>, Vec<Arc<Crl>>>,
@@ -110,10 +111,10 @@ impl TrustStore {
                 what: "no trust anchor certificate found".into(),
             });
         }
-        let mut anchors_by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let mut anchors_by_subject: HashMap<Dn, Vec<usize>> = HashMap::new();
         for (i, a) in anchors.iter().enumerate() {
             anchors_by_subject
-                .entry(a.subject_der.clone())
+                .entry(a.subject_dn.clone())
                 .or_default()
                 .push(i);
         }
@@ -176,9 +177,9 @@ impl TrustStore {
         self.link_cache.lock().map(|m| m.len()).unwrap_or(0)
     }
 
-    pub(crate) fn anchors_for(&self, issuer_der: &[u8]) -> impl Iterator<Item = &Arc<Cert>> {
+    pub(crate) fn anchors_for(&self, issuer: &Dn) -> impl Iterator<Item = &Arc<Cert>> {
         self.anchors_by_subject
-            .get(issuer_der)
+            .get(issuer)
             .into_iter()
             .flatten()
             .filter_map(|i| self.anchors.get(*i))

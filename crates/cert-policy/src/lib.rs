@@ -85,8 +85,10 @@
 #![forbid(unsafe_code)]
 
 mod anchors;
+mod asn1;
 mod cert;
 mod checks;
+mod dn;
 mod error;
 mod names;
 mod oids;

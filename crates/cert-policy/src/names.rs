@@ -1,11 +1,11 @@
 //! Email address matching (SPEC step 5) and name constraints (RFC 5280 section 4.2.1.10).
 
-use der::Encode;
 use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
 use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::Error;
 use crate::cert::Cert;
+use crate::dn::Dn;
 
 /// Splits at the last `@`; `None` without one or with an empty part.
 fn split(addr: &str) -> Option<(&str, &str)> {
@@ -42,13 +42,6 @@ fn rfc822_matches(constraint: &str, addr: &str) -> bool {
     } else {
         domain == c.trim_end_matches('.')
     }
-}
-
-/// Whether `subject` (an RDNSequence) starts with `base`'s RDNs (directoryName subtree).
-fn dn_within(base: &x509_cert::name::Name, subject: &x509_cert::name::Name) -> bool {
-    let b: Vec<_> = base.iter_rdn().map(|r| r.to_der().ok()).collect();
-    let s: Vec<_> = subject.iter_rdn().map(|r| r.to_der().ok()).collect();
-    b.len() <= s.len() && b.iter().zip(&s).all(|(x, y)| x.is_some() && x == y)
 }
 
 fn kind(n: &GeneralName) -> u8 {
@@ -106,44 +99,36 @@ pub(crate) fn check_name_constraints(ca: &Cert, cert: &Cert, is_leaf: bool) -> R
         }
     }
 
-    let subject = x509_cert::name::Name::from_der_bytes(&cert.subject_der);
-    if let Some(subject) = subject.filter(|s| !s.is_empty() && (is_leaf || !cert.is_self_issued()))
-    {
+    let subject = &cert.subject_dn;
+    if !subject.is_empty() && (is_leaf || !cert.is_self_issued()) {
         let dn = |s: &GeneralSubtree| match &s.base {
-            GeneralName::DirectoryName(n) => Some(n.clone()),
+            GeneralName::DirectoryName(n) => Some(Dn::of(n)),
             _ => None,
         };
         if excluded
             .iter()
             .filter_map(dn)
-            .any(|b| dn_within(&b, &subject))
+            .any(|b| subject.is_within(&b))
         {
             return Err(violation(cert.subject.clone()));
         }
         let permitted_dn: Vec<_> = permitted.iter().filter_map(dn).collect();
-        if !permitted_dn.is_empty() && !permitted_dn.iter().any(|b| dn_within(b, &subject)) {
+        if !permitted_dn.is_empty() && !permitted_dn.iter().any(|b| subject.is_within(b)) {
             return Err(violation(cert.subject.clone()));
         }
     }
 
-    for other in &cert.ext.san_other {
+    let others = cert.ext.san.iter().filter(|n| {
+        !matches!(n, GeneralName::Rfc822Name(_))
+            && !matches!(n, GeneralName::OtherName(o) if o.type_id == crate::oids::SMTP_UTF8_MAILBOX)
+    });
+    for other in others {
         let k = kind(other);
         if permitted.iter().chain(excluded).any(|s| kind(&s.base) == k) {
             return Err(violation(format!("a subjectAltName of type {k}")));
         }
     }
     Ok(())
-}
-
-/// Helper so `Name` can be decoded from stored DER without a fallible-API dance.
-trait FromDerBytes: Sized {
-    fn from_der_bytes(der: &[u8]) -> Option<Self>;
-}
-
-impl FromDerBytes for x509_cert::name::Name {
-    fn from_der_bytes(der: &[u8]) -> Option<Self> {
-        <Self as der::Decode>::from_der(der).ok()
-    }
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ impl<'a> PathBuilder<'a> {
             });
         }
         let fits = |c: &Arc<Cert>| {
-            c.subject_der == child.issuer_der
+            c.subject_dn == child.issuer_dn
                 && !chain.iter().any(|x| x.sha256 == c.sha256)
                 && match (&child.ext.aki, &c.ext.ski) {
                     (Some(aki), Some(ski)) => aki == ski,
@@ -83,7 +83,7 @@ impl<'a> PathBuilder<'a> {
         };
         let anchors: Vec<Arc<Cert>> = self
             .trust
-            .anchors_for(&child.issuer_der)
+            .anchors_for(&child.issuer_dn)
             .filter(|c| fits(c))
             .cloned()
             .collect();

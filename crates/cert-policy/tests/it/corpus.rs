@@ -8,9 +8,7 @@ fn case(
     from: &str,
     at: i64,
 ) -> Option<Result<cert_policy::Decision, cert_policy::Error>> {
-    let Some(dir) = test_support::corpus_dir() else {
-        return None;
-    };
+    let dir = test_support::corpus_dir()?;
     let dir = dir.join(folder);
     let roots = std::fs::read(dir.join("roots.pem")).unwrap();
     let trust = TrustStore::from_pem(&[&roots], &[]).unwrap();
