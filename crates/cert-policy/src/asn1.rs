@@ -77,6 +77,45 @@ pub(crate) struct Validity {
     pub(crate) not_after: Time,
 }
 
+/// ```text
+/// CertificateList  ::=  SEQUENCE  {
+///      tbsCertList          TBSCertList,
+///      signatureAlgorithm   AlgorithmIdentifier,
+///      signatureValue       BIT STRING  }
+///
+/// TBSCertList  ::=  SEQUENCE  {
+///      version                 Version OPTIONAL, -- if present, MUST be v2
+///      signature               AlgorithmIdentifier,
+///      issuer                  Name,
+///      thisUpdate              Time,
+///      nextUpdate              Time OPTIONAL,
+///      revokedCertificates     SEQUENCE OF SEQUENCE  {
+///           userCertificate         CertificateSerialNumber,
+///           revocationDate          Time,
+///           crlEntryExtensions      Extensions OPTIONAL } OPTIONAL,
+///      crlExtensions           [0] EXPLICIT Extensions OPTIONAL }
+/// ```
+/// (The outer CertificateList is [`Signed`].)
+#[derive(Sequence)]
+pub(crate) struct TbsCertList<'a> {
+    pub(crate) version: Option<u8>,
+    pub(crate) signature: AlgorithmIdentifierOwned,
+    pub(crate) issuer: x509_cert::name::Name,
+    pub(crate) this_update: Time,
+    pub(crate) next_update: Option<Time>,
+    pub(crate) revoked: Option<Vec<RevokedEntry<'a>>>,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub(crate) extensions: Option<Vec<Extension>>,
+}
+
+/// One `revokedCertificates` entry.
+#[derive(Sequence)]
+pub(crate) struct RevokedEntry<'a> {
+    pub(crate) serial: Serial<'a>,
+    pub(crate) revocation_date: Time,
+    pub(crate) extensions: Option<Vec<Extension>>,
+}
+
 /// `CertificateSerialNumber ::= INTEGER`, kept as its content bytes (negative and long
 /// serials included: PKITS 4.4.14-4.4.17), checked to be a canonical INTEGER.
 #[derive(Clone, Copy)]

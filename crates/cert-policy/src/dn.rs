@@ -31,6 +31,13 @@ impl Dn {
         self.rdns.is_empty()
     }
 
+    /// This name followed by one more RDN (nameRelativeToCRLIssuer, RFC 5280 4.2.1.13).
+    pub(crate) fn with_rdn(&self, rdn: &RelativeDistinguishedName) -> Dn {
+        let mut rdns = self.rdns.clone();
+        rdns.push(rdn_key(rdn));
+        Dn { rdns }
+    }
+
     /// Whether `base`'s RDNs are the first RDNs of this name (directoryName subtree,
     /// RFC 5280 4.2.1.10).
     pub(crate) fn is_within(&self, base: &Dn) -> bool {
@@ -189,5 +196,12 @@ mod tests {
         assert!(!dn("CN=A,O=Other,C=US").is_within(&base));
         assert!(!dn("C=US").is_within(&base));
         assert!(dn("C=US").is_within(&Dn::default()));
+    }
+
+    #[test]
+    fn a_relative_name_extends_its_base() {
+        let rdn = Name::from_str("CN=CRL1").unwrap();
+        let rdn = rdn.iter_rdn().next().unwrap();
+        assert_eq!(dn("O=Test,C=US").with_rdn(rdn), dn("CN=CRL1,O=Test,C=US"));
     }
 }

@@ -7,5 +7,6 @@ mod codes;
 mod common;
 mod corpus;
 mod paths;
+mod pkits;
 mod robustness;
 mod trust;
