@@ -3,10 +3,13 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions unwrap too
 
 mod accepted;
+mod check;
 mod codes;
 mod common;
 mod corpus;
 mod paths;
 mod pkits;
+mod revocation;
+mod rfc5280;
 mod robustness;
 mod trust;
