@@ -38,8 +38,6 @@ pub struct Args {
     pub json: bool,
     /// `--export-to`: export the store into this directory instead of reading messages.
     pub export_to: Option<PathBuf>,
-    /// `--check-cert`: validate one certificate instead of reading messages.
-    pub check_cert: Option<crate::check_cert::CheckCert>,
 }
 
 impl Args {
@@ -58,7 +56,6 @@ impl Args {
             Some(t) => collector::time::parse_rfc3339(t).map_err(|e| format!("--at {e}"))?,
             None => collector::time::now_unix(),
         };
-        let check_cert = crate::check_cert::CheckCert::resolve(&flags)?;
         let mut inputs = Vec::new();
         for raw in &flags.inputs {
             expand(raw, &mut inputs)?;
@@ -69,7 +66,6 @@ impl Args {
             at,
             json: flags.json,
             export_to: flags.export_to,
-            check_cert,
         })
     }
 }

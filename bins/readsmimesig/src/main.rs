@@ -8,15 +8,18 @@ use readsmimesig::args::Args;
 use readsmimesig::{EXIT_USAGE, check_cert, exit_status, export, flags::Flags, run};
 
 fn main() -> ExitCode {
-    let args = match Args::resolve(Flags::parse()) {
-        Ok(args) => args,
+    let flags = Flags::parse();
+    let resolved =
+        check_cert::CheckCert::resolve(&flags).and_then(|check| Ok((check, Args::resolve(flags)?)));
+    let (check, args) = match resolved {
+        Ok(resolved) => resolved,
         Err(message) => {
             eprintln!("readsmimesig: {message}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
     collector::init_logging(args.config.log.format);
-    if let Some(req) = &args.check_cert {
+    if let Some(req) = &check {
         return run_check_cert(req, &args);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
