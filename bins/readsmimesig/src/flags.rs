@@ -11,7 +11,7 @@ use clap::Parser;
 #[command(name = "readsmimesig", version, about)]
 pub struct Flags {
     /// An .eml file, a directory (walked recursively for *.eml), or - for stdin.
-    #[arg(required_unless_present = "export_to", value_name = "INPUT")]
+    #[arg(required_unless_present_any = ["export_to", "check_cert"], value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// The TOML configuration shared with the daemon.
     #[arg(short = 'c', long = "config", value_name = "F")]
@@ -39,4 +39,33 @@ pub struct Flags {
     /// with history), for tools that read files.
     #[arg(long = "export-to", value_name = "DIR", conflicts_with = "inputs")]
     pub export_to: Option<PathBuf>,
+    /// Instead of reading messages: validate the certificate in LEAF (DER or PEM)
+    /// against the trust anchors, print the path, each check and the first that failed;
+    /// exit 0 valid, 1 invalid, 2 unreadable.
+    #[arg(long = "check-cert", value_name = "LEAF", conflicts_with_all = ["inputs", "export_to"])]
+    pub check_cert: Option<PathBuf>,
+    /// With --check-cert: a file of candidate intermediates (DER or PEM); repeatable.
+    #[arg(long = "chain", value_name = "F", requires = "check_cert")]
+    pub chain: Vec<PathBuf>,
+    /// With --check-cert: a CRL (DER or PEM); repeatable. With any, every certificate of
+    /// the path must be shown good by one of them.
+    #[arg(long = "crl", value_name = "F", requires = "check_cert")]
+    pub crl: Vec<PathBuf>,
+    /// With --check-cert: a policy OID acceptable to you (RFC 5280
+    /// user-initial-policy-set); repeatable; default anyPolicy.
+    #[arg(long = "policy", value_name = "OID", requires = "check_cert")]
+    pub policy: Vec<String>,
+    /// With --check-cert: require a valid policy (initial-explicit-policy).
+    #[arg(long = "explicit-policy", requires = "check_cert")]
+    pub explicit_policy: bool,
+    /// With --check-cert: refuse policy mappings (initial-policy-mapping-inhibit).
+    #[arg(long = "inhibit-policy-mapping", requires = "check_cert")]
+    pub inhibit_policy_mapping: bool,
+    /// With --check-cert: do not honour anyPolicy (initial-any-policy-inhibit).
+    #[arg(long = "inhibit-any-policy", requires = "check_cert")]
+    pub inhibit_any_policy: bool,
+    /// With --check-cert: the S/MIME purpose checks (extended key usage, key usage)
+    /// decide instead of being reported.
+    #[arg(long = "smime", requires = "check_cert")]
+    pub smime: bool,
 }

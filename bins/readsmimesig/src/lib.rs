@@ -4,8 +4,10 @@
 //! [`args::Args`], [`run`] processes every input through one shared
 //! [`collector::Collector`] (in parallel, printed in input order), and [`exit_status`]
 //! maps the outcome to the SPEC's exit statuses. Tests call these in-process.
+//! [`check_cert`] is the `--check-cert` command: one certificate, no message.
 
 pub mod args;
+pub mod check_cert;
 pub mod flags;
 
 use std::io::{Read, Write};

@@ -5,17 +5,23 @@ use std::sync::Arc;
 
 use clap::Parser;
 use readsmimesig::args::Args;
-use readsmimesig::{EXIT_USAGE, exit_status, export, flags::Flags, run};
+use readsmimesig::{EXIT_USAGE, check_cert, exit_status, export, flags::Flags, run};
 
 fn main() -> ExitCode {
-    let args = match Args::resolve(Flags::parse()) {
-        Ok(args) => args,
+    let flags = Flags::parse();
+    let resolved =
+        check_cert::CheckCert::resolve(&flags).and_then(|check| Ok((check, Args::resolve(flags)?)));
+    let (check, args) = match resolved {
+        Ok(resolved) => resolved,
         Err(message) => {
             eprintln!("readsmimesig: {message}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
     collector::init_logging(args.config.log.format);
+    if let Some(req) = &check {
+        return run_check_cert(req, &args);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,4 +53,23 @@ fn main() -> ExitCode {
         }
     });
     ExitCode::from(status)
+}
+
+/// `--check-cert`: 0 valid, 1 invalid, 2 unreadable input.
+fn run_check_cert(req: &check_cert::CheckCert, args: &Args) -> ExitCode {
+    let report = match check_cert::check(req, &args.config, args.at) {
+        Ok(r) => r,
+        Err(check_cert::Unreadable(why)) => {
+            eprintln!("readsmimesig: {why}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match check_cert::write_report(&mut stdout, &report, args.json) {
+        Ok(()) => ExitCode::from(check_cert::exit_status(&report)),
+        Err(e) => {
+            eprintln!("readsmimesig: cannot write the output: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
 }

@@ -4,26 +4,16 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use der::{Decode, Encode};
-
 use crate::Error;
 use crate::cert::Cert;
+use crate::crl::Crl;
+use crate::dn::Dn;
 
 /// Most cached verdicts kept per cache; the cache is cleared when full (bounded memory).
 const CACHE_MAX: usize = 4096;
 
 /// Verified signatures: (signed object's SHA-256, issuer certificate's SHA-256) → verdict.
 type LinkCache = Mutex<HashMap<([u8; 32], [u8; 32]), bool>>;
-
-/// A decoded CRL.
-#[derive(Debug)]
-pub(crate) struct Crl {
-    pub(crate) sha256: [u8; 32],
-    pub(crate) tbs: Vec<u8>,
-    pub(crate) signature_algorithm: spki::AlgorithmIdentifierOwned,
-    pub(crate) signature: Vec<u8>,
-    pub(crate) revoked: HashSet<Vec<u8>>,
-}
 
 /// Trust anchors, extra intermediates and CRLs, parsed once and shared by every
 /// evaluation (`Send + Sync`; put it in an `Arc`).
@@ -35,11 +25,11 @@ pub(crate) struct Crl {
 pub struct TrustStore {
     pub(crate) anchors: Vec<Arc<Cert>>,
     pub(crate) intermediates: Vec<Arc<Cert>>,
-    /// Subject DER → indexes into `anchors`.
-    anchors_by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    /// Subject (comparable form) → indexes into `anchors`.
+    anchors_by_subject: HashMap<Dn, Vec<usize>>,
     anchor_fingerprints: HashSet<[u8; 32]>,
-    /// Issuer DER → CRLs.
-    crls: HashMap<Vec<u8>, Vec<Arc<Crl>>>,
+    /// The CRLs, decoded.
+    crls: Vec<Arc<Crl>>,
     skipped: Vec<String>,
     /// (child sha256, issuer sha256) → the signature verified.
     link_cache: LinkCache,
@@ -83,37 +73,65 @@ impl TrustStore {
     /// certificate at all.
     pub fn from_pem(anchors: &[&[u8]], intermediates: &[&[u8]]) -> Result<TrustStore, Error> {
         let mut skipped = Vec::new();
-        let mut load = |bundles: &[&[u8]], what: &str| -> Vec<Arc<Cert>> {
-            let mut certs = Vec::new();
-            let mut seen = HashSet::new();
+        let mut split = |bundles: &[&[u8]], what: &str| -> Vec<(String, Vec<u8>)> {
+            let mut out = Vec::new();
             for (i, bundle) in bundles.iter().enumerate() {
                 let (ders, errors) = pem_certificates(bundle);
-                skipped.extend(
-                    errors
-                        .into_iter()
-                        .map(|e| format!("{what} bundle {i}: {e}")),
-                );
-                for der in ders {
-                    match Cert::parse(&der) {
-                        Ok(c) if seen.insert(c.sha256) => certs.push(Arc::new(c)),
-                        Ok(_) => {}
-                        Err(e) => skipped.push(format!("{what} bundle {i}: {e}")),
-                    }
+                let origin = format!("{what} bundle {i}");
+                skipped.extend(errors.into_iter().map(|e| format!("{origin}: {e}")));
+                out.extend(ders.into_iter().map(|d| (origin.clone(), d)));
+            }
+            out
+        };
+        let anchors = split(anchors, "anchor");
+        let intermediates = split(intermediates, "intermediate");
+        TrustStore::build(&anchors, &intermediates, skipped)
+    }
+
+    /// Builds a store from certificates as DER. Those that do not decode are skipped
+    /// and listed by [`TrustStore::skipped`]. Fails without any usable anchor.
+    pub fn from_der(anchors: &[Vec<u8>], intermediates: &[Vec<u8>]) -> Result<TrustStore, Error> {
+        let label = |what: &str, list: &[Vec<u8>]| -> Vec<(String, Vec<u8>)> {
+            list.iter()
+                .enumerate()
+                .map(|(i, d)| (format!("{what} {i}"), d.clone()))
+                .collect()
+        };
+        TrustStore::build(
+            &label("anchor", anchors),
+            &label("intermediate", intermediates),
+            Vec::new(),
+        )
+    }
+
+    fn build(
+        anchors: &[(String, Vec<u8>)],
+        intermediates: &[(String, Vec<u8>)],
+        mut skipped: Vec<String>,
+    ) -> Result<TrustStore, Error> {
+        let mut load = |ders: &[(String, Vec<u8>)]| -> Vec<Arc<Cert>> {
+            let mut certs = Vec::new();
+            let mut seen = HashSet::new();
+            for (origin, der) in ders {
+                match Cert::parse(der) {
+                    Ok(c) if seen.insert(c.sha256) => certs.push(Arc::new(c)),
+                    Ok(_) => {}
+                    Err(e) => skipped.push(format!("{origin}: {e}")),
                 }
             }
             certs
         };
-        let anchors = load(anchors, "anchor");
-        let intermediates = load(intermediates, "intermediate");
+        let anchors = load(anchors);
+        let intermediates = load(intermediates);
         if anchors.is_empty() {
             return Err(Error::TrustMaterial {
                 what: "no trust anchor certificate found".into(),
             });
         }
-        let mut anchors_by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let mut anchors_by_subject: HashMap<Dn, Vec<usize>> = HashMap::new();
         for (i, a) in anchors.iter().enumerate() {
             anchors_by_subject
-                .entry(a.subject_der.clone())
+                .entry(a.subject_dn.clone())
                 .or_default()
                 .push(i);
         }
@@ -122,16 +140,21 @@ impl TrustStore {
             anchors,
             intermediates,
             anchors_by_subject,
-            crls: HashMap::new(),
+            crls: Vec::new(),
             skipped,
             link_cache: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Adds CRLs (DER, or PEM `X509 CRL` blocks). A certificate on a path is revoked
-    /// when a CRL of its issuer, whose signature verifies with the issuer's key, lists
-    /// its serial. Issuers without a configured CRL are not checked. A CRL past its
-    /// nextUpdate still counts (a revocation does not expire).
+    /// Adds CRLs (DER, or PEM `X509 CRL` blocks), checked per RFC 5280 6.3 for every
+    /// certificate of a path ([`crate::RevocationPolicy`] says what a certificate no
+    /// usable CRL covers means). A CRL counts once its signature verifies with the key
+    /// of a validated certificate of its issuer; an entry on a CRL past its nextUpdate
+    /// still revokes (a revocation does not expire), but such a CRL no longer shows a
+    /// certificate good.
+    ///
+    /// # Errors
+    /// A CRL that does not decode.
     pub fn with_crls(mut self, crls: &[&[u8]]) -> Result<TrustStore, Error> {
         for input in crls {
             let ders = if input.trim_ascii_start().starts_with(b"-----BEGIN") {
@@ -149,11 +172,15 @@ impl TrustStore {
                 });
             }
             for der in ders {
-                let (issuer, crl) = parse_crl(&der)?;
-                self.crls.entry(issuer).or_default().push(Arc::new(crl));
+                self.crls.push(Arc::new(Crl::parse(&der)?));
             }
         }
         Ok(self)
+    }
+
+    /// Number of CRLs.
+    pub fn crl_count(&self) -> usize {
+        self.crls.len()
     }
 
     /// Number of trust anchors.
@@ -176,9 +203,9 @@ impl TrustStore {
         self.link_cache.lock().map(|m| m.len()).unwrap_or(0)
     }
 
-    pub(crate) fn anchors_for(&self, issuer_der: &[u8]) -> impl Iterator<Item = &Arc<Cert>> {
+    pub(crate) fn anchors_for(&self, issuer: &Dn) -> impl Iterator<Item = &Arc<Cert>> {
         self.anchors_by_subject
-            .get(issuer_der)
+            .get(issuer)
             .into_iter()
             .flatten()
             .filter_map(|i| self.anchors.get(*i))
@@ -188,8 +215,8 @@ impl TrustStore {
         self.anchor_fingerprints.contains(&c.sha256)
     }
 
-    pub(crate) fn crls_for(&self, issuer_der: &[u8]) -> &[Arc<Crl>] {
-        self.crls.get(issuer_der).map_or(&[], Vec::as_slice)
+    pub(crate) fn crls(&self) -> &[Arc<Crl>] {
+        &self.crls
     }
 
     pub(crate) fn cached_link(&self, child: &[u8; 32], issuer: &[u8; 32]) -> Option<bool> {
@@ -208,39 +235,4 @@ impl TrustStore {
             m.insert((child, issuer), ok);
         }
     }
-}
-
-fn parse_crl(der: &[u8]) -> Result<(Vec<u8>, Crl), Error> {
-    use sha2::Digest;
-    let bad = |e: der::Error| Error::TrustMaterial {
-        what: format!("bad CRL: {e}"),
-    };
-    let list: x509_cert::crl::CertificateList =
-        x509_cert::crl::CertificateList::from_der(der).map_err(bad)?;
-    let tbs = list.tbs_cert_list.to_der().map_err(bad)?;
-    let issuer = list.tbs_cert_list.issuer.to_der().map_err(bad)?;
-    let revoked = list
-        .tbs_cert_list
-        .revoked_certificates
-        .iter()
-        .flatten()
-        .map(|r| r.serial_number.as_bytes().to_vec())
-        .collect();
-    let signature = list
-        .signature
-        .as_bytes()
-        .ok_or_else(|| Error::TrustMaterial {
-            what: "bad CRL signature bits".into(),
-        })?
-        .to_vec();
-    Ok((
-        issuer,
-        Crl {
-            sha256: sha2::Sha256::digest(der).into(),
-            tbs,
-            signature_algorithm: list.signature_algorithm,
-            signature,
-            revoked,
-        },
-    ))
 }

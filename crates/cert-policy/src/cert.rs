@@ -1,17 +1,16 @@
 //! One decoded certificate with the fields and extensions the checks use, decoded once.
 
-use const_oid::ObjectIdentifier;
+mod extensions;
+
 use der::{Decode, Encode};
 use sha2::Digest;
-use x509_cert::Certificate;
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, NameConstraints,
-    SubjectAltName, SubjectKeyIdentifier,
-};
 
 use crate::Error;
+use crate::asn1::{Signed, TbsCertificate};
+use crate::dn::Dn;
 use crate::oids;
+
+pub(crate) use extensions::Extensions;
 
 /// A decoded certificate.
 #[derive(Debug, Clone)]
@@ -21,10 +20,14 @@ pub(crate) struct Cert {
     pub(crate) tbs: Vec<u8>,
     pub(crate) signature_algorithm: spki::AlgorithmIdentifierOwned,
     pub(crate) signature: Vec<u8>,
-    pub(crate) subject_der: Vec<u8>,
     pub(crate) issuer_der: Vec<u8>,
+    /// The subject in comparable form (RFC 5280 7.1).
+    pub(crate) subject_dn: Dn,
+    /// The issuer in comparable form.
+    pub(crate) issuer_dn: Dn,
     pub(crate) subject: String,
     pub(crate) issuer: String,
+    /// The serial number's INTEGER content bytes.
     pub(crate) serial: Vec<u8>,
     pub(crate) not_before: i64,
     pub(crate) not_after: i64,
@@ -34,42 +37,27 @@ pub(crate) struct Cert {
     pub(crate) subject_emails: Vec<String>,
 }
 
-/// The extensions the policy understands.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Extensions {
-    pub(crate) basic_constraints: Option<BasicConstraints>,
-    pub(crate) key_usage: Option<KeyUsage>,
-    pub(crate) eku: Option<Vec<ObjectIdentifier>>,
-    pub(crate) san_emails: Vec<String>,
-    pub(crate) san_smtputf8: Vec<String>,
-    /// SAN names of other types (DNS, URI, ...), kept for name-constraint checks.
-    pub(crate) san_other: Vec<GeneralName>,
-    pub(crate) name_constraints: Option<NameConstraints>,
-    pub(crate) ski: Option<Vec<u8>>,
-    pub(crate) aki: Option<Vec<u8>>,
-    /// First unknown critical extension, if any.
-    pub(crate) unknown_critical: Option<ObjectIdentifier>,
-}
-
 fn malformed(what: impl Into<String>) -> Error {
     Error::Malformed { what: what.into() }
-}
-
-fn unix(t: &x509_cert::time::Time) -> i64 {
-    i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
 }
 
 impl Cert {
     /// Decodes `der` (strict DER, RFC 5280 profile). Never panics.
     pub(crate) fn parse(der: &[u8]) -> Result<Cert, Error> {
-        let cert = Certificate::from_der(der).map_err(|e| malformed(format!("{e}")))?;
-        let tbs = cert.tbs_certificate();
-        let enc = |r: der::Result<Vec<u8>>| r.map_err(|e| malformed(format!("{e}")));
-        let subject_der = enc(tbs.subject().to_der())?;
-        let issuer_der = enc(tbs.issuer().to_der())?;
-        let subject = tbs.subject().to_string();
+        let bad = |e: der::Error| malformed(format!("{e}"));
+        let signed = Signed::from_der(der).map_err(bad)?;
+        let tbs_der = signed.tbs_der().map_err(bad)?;
+        let tbs = TbsCertificate::from_der(&tbs_der).map_err(bad)?;
+        if tbs.signature != signed.signature_algorithm {
+            return Err(malformed(
+                "the signature algorithm inside and outside the signed part differ",
+            ));
+        }
+        if tbs.version.is_some_and(|v| v > 2) {
+            return Err(malformed("unknown certificate version"));
+        }
         let mut subject_emails = Vec::new();
-        for atv in tbs.subject().iter() {
+        for atv in tbs.subject.iter() {
             if atv.oid == oids::EMAIL_ADDRESS {
                 let s = atv
                     .value
@@ -80,27 +68,27 @@ impl Cert {
                 subject_emails.push(s);
             }
         }
-        let signature = cert
-            .signature()
-            .as_bytes()
-            .ok_or_else(|| malformed("signature BIT STRING has unused bits"))?
-            .to_vec();
+        // A signature with unused bits cannot verify: kept empty, it fails as a bad
+        // signature on its link rather than making the certificate undecodable.
+        let signature = signed.signature.as_bytes().unwrap_or_default().to_vec();
+        let ext = Extensions::parse(tbs.extensions.as_deref().unwrap_or(&[]))?;
         Ok(Cert {
             der: der.to_vec(),
             sha256: sha2::Sha256::digest(der).into(),
-            tbs: enc(tbs.to_der())?,
-            signature_algorithm: cert.signature_algorithm().clone(),
+            signature_algorithm: signed.signature_algorithm.clone(),
             signature,
-            subject_der,
-            issuer_der,
-            issuer: tbs.issuer().to_string(),
-            serial: tbs.serial_number().as_bytes().to_vec(),
-            not_before: unix(&tbs.validity().not_before),
-            not_after: unix(&tbs.validity().not_after),
-            spki_der: enc(tbs.subject_public_key_info().to_der())?,
-            ext: Extensions::parse(tbs.extensions().map(|e| e.as_slice()).unwrap_or(&[]))?,
+            issuer_der: tbs.issuer.to_der().map_err(bad)?,
+            subject_dn: Dn::of(&tbs.subject),
+            issuer_dn: Dn::of(&tbs.issuer),
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            serial: tbs.serial.0.to_vec(),
+            not_before: tbs.validity.not_before.unix,
+            not_after: tbs.validity.not_after.unix,
+            spki_der: tbs.spki.to_der().map_err(bad)?,
+            ext,
             subject_emails,
-            subject,
+            tbs: tbs_der,
         })
     }
 
@@ -109,9 +97,10 @@ impl Cert {
         self.ext.basic_constraints.as_ref().is_some_and(|b| b.ca)
     }
 
-    /// Whether subject and issuer are the same name (self-issued, RFC 5280 6.1).
+    /// Whether subject and issuer are the same name (self-issued, RFC 5280 6.1), compared
+    /// as names (7.1), not as bytes.
     pub(crate) fn is_self_issued(&self) -> bool {
-        self.subject_der == self.issuer_der
+        self.subject_dn == self.issuer_dn
     }
 
     /// Every email address the certificate names: SAN rfc822Name, SmtpUTF8Mailbox, then
@@ -133,63 +122,72 @@ impl Cert {
     }
 }
 
-impl Extensions {
-    fn parse(exts: &[x509_cert::ext::Extension]) -> Result<Extensions, Error> {
-        let mut out = Extensions::default();
-        let mut seen: Vec<ObjectIdentifier> = Vec::new();
-        for ext in exts {
-            if seen.contains(&ext.extn_id) {
-                return Err(malformed(format!("duplicate extension {}", ext.extn_id)));
-            }
-            seen.push(ext.extn_id);
-            let v = ext.extn_value.as_bytes();
-            let bad = |name: &'static str| move |e: der::Error| malformed(format!("{name}: {e}"));
-            match ext.extn_id {
-                oids::BASIC_CONSTRAINTS => {
-                    out.basic_constraints =
-                        Some(BasicConstraints::from_der(v).map_err(bad("basicConstraints"))?);
-                }
-                oids::KEY_USAGE => {
-                    out.key_usage = Some(KeyUsage::from_der(v).map_err(bad("keyUsage"))?);
-                }
-                oids::EXT_KEY_USAGE => {
-                    out.eku = Some(ExtendedKeyUsage::from_der(v).map_err(bad("extKeyUsage"))?.0);
-                }
-                oids::SUBJECT_ALT_NAME => {
-                    let san = SubjectAltName::from_der(v).map_err(bad("subjectAltName"))?;
-                    for name in san.0 {
-                        match name {
-                            GeneralName::Rfc822Name(s) => out.san_emails.push(s.to_string()),
-                            GeneralName::OtherName(o) if o.type_id == oids::SMTP_UTF8_MAILBOX => {
-                                // value is [0] EXPLICIT UTF8String.
-                                let s = o
-                                    .value
-                                    .decode_as::<String>()
-                                    .map_err(bad("SmtpUTF8Mailbox"))?;
-                                out.san_smtputf8.push(s);
-                            }
-                            other => out.san_other.push(other),
-                        }
-                    }
-                }
-                oids::NAME_CONSTRAINTS => {
-                    out.name_constraints =
-                        Some(NameConstraints::from_der(v).map_err(bad("nameConstraints"))?);
-                }
-                oids::SUBJECT_KEY_ID => {
-                    let ski = SubjectKeyIdentifier::from_der(v).map_err(bad("subjectKeyId"))?;
-                    out.ski = Some(ski.0.as_bytes().to_vec());
-                }
-                oids::AUTHORITY_KEY_ID => {
-                    let aki = AuthorityKeyIdentifier::from_der(v).map_err(bad("authorityKeyId"))?;
-                    out.aki = aki.key_identifier.map(|k| k.as_bytes().to_vec());
-                }
-                oid if ext.critical && !oids::KNOWN_IGNORED.contains(&oid) => {
-                    out.unknown_critical = out.unknown_critical.or(Some(oid));
-                }
-                _ => {}
-            }
+#[cfg(test)]
+impl Cert {
+    /// A certificate with only names (RFC 4514 strings), a serial and no extension:
+    /// unit tests of the RFC steps set the fields they need.
+    pub(crate) fn synthetic(subject: &str, issuer: &str) -> Cert {
+        use std::str::FromStr;
+        let name = |s: &str| x509_cert::name::Name::from_str(s).expect("test name");
+        let (s, i) = (name(subject), name(issuer));
+        Cert {
+            der: Vec::new(),
+            sha256: sha2::Sha256::digest(format!("{subject}/{issuer}")).into(),
+            tbs: Vec::new(),
+            signature_algorithm: spki::AlgorithmIdentifierOwned {
+                oid: oids::SHA256_WITH_RSA,
+                parameters: None,
+            },
+            signature: Vec::new(),
+            issuer_der: i.to_der().expect("test name"),
+            subject_dn: Dn::of(&s),
+            issuer_dn: Dn::of(&i),
+            subject: s.to_string(),
+            issuer: i.to_string(),
+            serial: vec![1],
+            not_before: 0,
+            not_after: i64::MAX,
+            spki_der: Vec::new(),
+            ext: Extensions::default(),
+            subject_emails: Vec::new(),
         }
-        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use test_support::pki::leaf_for;
+
+    /// The DER of a standard leaf with one byte string replaced by another of the same
+    /// length (the signature no longer matters here).
+    fn patched(from: &[u8], to: &[u8]) -> Vec<u8> {
+        let mut der = leaf_for("time@example.com").der;
+        let at = der
+            .windows(from.len())
+            .position(|w| w == from)
+            .expect("pattern present");
+        der[at..at + to.len()].copy_from_slice(to);
+        der
+    }
+
+    #[test]
+    fn validity_before_1970_decodes() {
+        // RFC 5280 4.1.2.5: UTCTime 50 is 1950 (PKITS 4.2.3).
+        let der = patched(b"250101000000Z", b"500101000000Z");
+        let c = Cert::parse(&der).unwrap();
+        assert_eq!(c.not_before, -631_152_000);
+        assert_eq!(c.not_after, test_support::pki::LEAF_NOT_AFTER);
+    }
+
+    #[test]
+    fn names_and_serials_are_kept() {
+        let leaf = leaf_for("time@example.com");
+        let c = Cert::parse(&leaf.der).unwrap();
+        assert_eq!(c.serial, leaf.serial());
+        assert_eq!(c.issuer_der, leaf.issuer_der());
+        assert!(!c.is_self_issued());
+        assert_eq!(c.emails(), ["time@example.com"]);
+        assert!(Cert::parse(&leaf.der[..leaf.der.len() - 1]).is_err());
     }
 }

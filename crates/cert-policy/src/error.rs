@@ -96,6 +96,21 @@ pub enum Error {
         /// The name that violates them.
         name: String,
     },
+    /// RFC 5280 6.1.3 (f) / 6.1.5 (g): an explicit policy is required (by the relying
+    /// party or a CA's requireExplicitPolicy) and no acceptable policy remains.
+    #[error(
+        "no certificate policy acceptable to the relying party remains valid at {subject}, and an explicit policy is required"
+    )]
+    ExplicitPolicyRequired {
+        /// The certificate where the valid policies ran out.
+        subject: String,
+    },
+    /// RFC 5280 6.1.4 (a): policyMappings maps anyPolicy, or maps to it.
+    #[error("the policy mappings of {subject} map anyPolicy, which is not allowed")]
+    AnyPolicyMapped {
+        /// The CA.
+        subject: String,
+    },
     /// An extension marked critical that this crate does not process.
     #[error("the certificate of {subject} has an unknown critical extension {oid}")]
     UnknownCriticalExtension {
@@ -151,13 +166,28 @@ pub enum Error {
         /// The algorithm.
         algorithm: String,
     },
-    /// A configured CRL lists the certificate.
-    #[error("the certificate of {subject} (serial {serial}) is revoked by its issuer's CRL")]
+    /// A CRL lists the certificate (RFC 5280 6.3).
+    #[error("the certificate of {subject} (serial {serial}) is revoked{}", revocation_facts(.reason, .date))]
     Revoked {
         /// The revoked certificate.
         subject: String,
         /// Its serial, lowercase hex.
         serial: String,
+        /// The CRL entry's reasonCode.
+        reason: Option<crate::RevocationReason>,
+        /// The revocationDate, Unix seconds.
+        date: Option<i64>,
+    },
+    /// No usable CRL shows the certificate good, and revocation checking is required
+    /// ([`crate::RevocationPolicy::RequireGood`]).
+    #[error("the revocation status of {subject} (serial {serial}) cannot be determined: {why}")]
+    RevocationUnknown {
+        /// The certificate.
+        subject: String,
+        /// Its serial, lowercase hex.
+        serial: String,
+        /// Which CRLs were considered and why none could be used.
+        why: String,
     },
     /// A bound of [`crate::Limits`] was reached.
     #[error("giving up: the {limit} limit ({max}) was reached while building the path")]
@@ -185,6 +215,9 @@ impl Error {
             | Error::CaKeyUsage { .. }
             | Error::PathLenExceeded { .. }
             | Error::NameConstraint { .. }
+            | Error::ExplicitPolicyRequired { .. }
+            | Error::AnyPolicyMapped { .. }
+            | Error::RevocationUnknown { .. }
             | Error::UnknownCriticalExtension { .. }
             | Error::LimitExceeded { .. } => "untrusted_chain",
             Error::EmailMismatch { .. } => "email_mismatch",
@@ -217,12 +250,15 @@ impl Error {
             Error::BadSignature { .. } | Error::UnsupportedSignatureAlgorithm { .. } => 3,
             Error::NotCa { .. }
             | Error::CaKeyUsage { .. }
-            | Error::UnknownCriticalExtension { .. } => 4,
+            | Error::UnknownCriticalExtension { .. }
+            | Error::AnyPolicyMapped { .. } => 4,
             Error::PathLenExceeded { .. } => 5,
-            Error::NameConstraint { .. } => 6,
+            Error::NameConstraint { .. } | Error::ExplicitPolicyRequired { .. } => 6,
             Error::CaWrongPurpose { .. } => 7,
             Error::WeakKey { .. } | Error::WeakAlgorithm { .. } => 8,
-            Error::CertExpired { .. } | Error::CertNotYetValid { .. } => 9,
+            Error::CertExpired { .. }
+            | Error::CertNotYetValid { .. }
+            | Error::RevocationUnknown { .. } => 9,
             Error::Revoked { .. } => 10,
             // Leaf-only checks: never compete between paths.
             Error::EmailMismatch { .. }
@@ -230,15 +266,6 @@ impl Error {
             | Error::LeafWrongPurpose { .. }
             | Error::NotForSigning
             | Error::UnusableKey { .. } => 11,
-        }
-    }
-
-    /// The more specific of two errors (the first on a tie).
-    pub(crate) fn most_specific(self, other: Error) -> Error {
-        if other.rank() > self.rank() {
-            other
-        } else {
-            self
         }
     }
 }
@@ -249,6 +276,16 @@ fn rfc3339(t: i64) -> String {
         .ok()
         .and_then(|s| der::DateTime::from_unix_duration(std::time::Duration::from_secs(s)).ok())
         .map_or_else(|| format!("{t} (unix)"), |d| d.to_string())
+}
+
+/// " (keyCompromise, since 2010-01-01T08:30:00Z)", or what of it is known.
+fn revocation_facts(reason: &Option<crate::RevocationReason>, date: &Option<i64>) -> String {
+    match (reason, date) {
+        (Some(r), Some(d)) => format!(" ({r}, since {})", rfc3339(*d)),
+        (Some(r), None) => format!(" ({r})"),
+        (None, Some(d)) => format!(" (since {})", rfc3339(*d)),
+        (None, None) => String::new(),
+    }
 }
 
 /// The names, each that can match no address followed by why (e.g. a Kelvin sign).

@@ -38,20 +38,39 @@
 //!
 //! # The path
 //!
-//! Built and validated here ([`path`](crate#the-path)) with RustCrypto signature
-//! verification: rustls-webpki refuses any path whose CA carries an rfc822Name name
-//! constraint (and requires EKU on every CA), and certval pins pre-release `rsa`/`pkcs1`
-//! versions that would duplicate our crypto stack; the tests below decide what is right.
-//! Links are checked per RFC 5280 section 6: signature, validity, basicConstraints cA and
-//! pathLenConstraint, keyCertSign, name constraints (rfc822Name, with domains compared in
-//! A-labels as RFC 8398 asks for SmtpUTF8Mailbox names, and directoryName; other name
-//! types present on a constrained path are refused; an email whose domain is not a
-//! valid host name is refused on a path with rfc822Name constraints), unknown critical
-//! extensions;
-//! plus the S/MIME rules: EKU of every CA includes emailProtection where present, no
-//! MD5/SHA-1 signature and no weak key on any link. Certificate policies are not
-//! evaluated. When several candidate paths fail, the most specific error wins.
-//! Revocation: configured CRLs ([`TrustStore::with_crls`]) of each issuer on the path.
+//! Built and validated here with RustCrypto signature verification: rustls-webpki
+//! refuses any path whose CA carries an rfc822Name name constraint (and requires EKU on
+//! every CA), and certval pins pre-release `rsa`/`pkcs1` versions that would duplicate
+//! our crypto stack; the tests below, and the whole NIST PKITS suite, decide what is
+//! right.
+//!
+//! - **Building** (`path`): depth-first from the leaf over the anchors, the message's
+//!   certificates and the configured intermediates, names compared per RFC 5280 7.1
+//!   (case and insignificant spaces ignored, string types compared by text); each
+//!   link's signature is verified as it is added (no MD5/SHA-1, no weak key, no
+//!   algorithm outside RSA/ECDSA P-256/384/521/Ed25519: DSA is unsupported).
+//! - **Validation** (`validate`): each complete candidate, top-down, per RFC 5280 6.1
+//!   with one function per step: validity, revocation, name chaining, name constraints
+//!   (directoryName, rfc822Name, dNSName, URI host, iPAddress; subject emailAddress
+//!   values count as rfc822Name; email domains compared in A-labels, as RFC 8398 asks
+//!   for SmtpUTF8Mailbox names, and an email whose domain is not a valid host name is
+//!   refused on a path with rfc822Name constraints), certificate policies (the valid_policy_tree with the
+//!   6.1.1 inputs of [`PathInputs`]: mappings, requireExplicitPolicy,
+//!   inhibitPolicyMapping, inhibitAnyPolicy), basicConstraints and pathLenConstraint,
+//!   keyCertSign, unknown critical extensions; plus the S/MIME rule that a CA's EKU,
+//!   where present, includes emailProtection. The trust anchor's validity, EKU,
+//!   pathLenConstraint and name constraints apply too (RFC 5937).
+//! - **Revocation** (`crl`, RFC 5280 6.3): the CRLs of [`TrustStore::with_crls`] for
+//!   every certificate of the path, with the CRL issuer's key validated (on the path, or
+//!   on a path of its own to the same anchor), distribution points, indirect CRLs,
+//!   reason partitions, delta CRLs. A revoked certificate is `revoked`; what an
+//!   undetermined status means is [`Policy::revocation`]'s choice (the product accepts
+//!   it, as before; `readsmimesig --check-cert --crl` does not). [`revocation_status`]
+//!   answers for one certificate and its issuer from CRLs fetched elsewhere.
+//!
+//! The first candidate that validates wins; when all fail, the most specific error
+//! does. [`check_certificate`] runs the same validation without a message and reports
+//! every check (`readsmimesig --check-cert`).
 //!
 //! # Revocation from the network, evaluated here
 //!
@@ -69,7 +88,8 @@
 //! # Limits
 //!
 //! [`Limits`] bounds the work per evaluation: path depth (8), certificates taken from the
-//! message (64), signature checks (100). Going over one is `untrusted_chain`
+//! message (64), signature checks (100, CRL signatures included), policy tree nodes
+//! (1000). Going over one is `untrusted_chain`
 //! ([`Error::LimitExceeded`]). Verified CA links are cached in the [`TrustStore`], so a
 //! busy service verifies each intermediate once.
 //!
@@ -99,23 +119,33 @@
 #![forbid(unsafe_code)]
 
 mod anchors;
+mod asn1;
 mod cert;
+mod check;
 mod checks;
+mod crl;
 mod distrust;
+mod dn;
 mod error;
+mod name_constraints;
 mod names;
 pub mod ocsp;
 mod oids;
 mod path;
+mod policy;
 mod summary;
+mod validate;
 mod verify;
 
 use std::sync::Arc;
 
 pub use anchors::TrustStore;
+pub use check::{CheckOutcome, CheckReport, CheckStep, check_certificate};
+pub use crl::{RevocationReason, RevocationStatus, revocation_status};
 pub use distrust::distrusted;
 pub use error::Error;
 pub use ocsp::{OcspError, OcspPolicy, OcspQuery, OcspStatus};
+pub use policy::PathInputs;
 pub use summary::{CertSummary, summarize};
 
 use cert::Cert;
@@ -132,6 +162,9 @@ pub struct Limits {
     /// Most signature verifications (certificates and CRLs; cached links are free).
     /// Default 100 (rustls-webpki's budget).
     pub max_signature_checks: usize,
+    /// Most nodes of the RFC 5280 valid_policy_tree per path (policy mappings can make
+    /// it grow exponentially, CVE-2023-0464). Default 1000: PKITS needs a handful.
+    pub max_policy_nodes: usize,
 }
 
 impl Default for Limits {
@@ -140,8 +173,22 @@ impl Default for Limits {
             max_path_depth: 8,
             max_candidates: 64,
             max_signature_checks: 100,
+            max_policy_nodes: 1000,
         }
     }
+}
+
+/// What an unknown revocation status means (the caller decides, RFC 5280 6.3.3 ends
+/// with UNDETERMINED).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RevocationPolicy {
+    /// The product's: a certificate a CRL revokes is refused; one no usable CRL covers
+    /// (an issuer without CRL, an expired CRL) is accepted.
+    #[default]
+    RefuseRevoked,
+    /// PKITS and `readsmimesig --check-cert --crl`: every certificate on the path must
+    /// be shown good by a CRL; an unknown status is invalid.
+    RequireGood,
 }
 
 /// Policy switches.
@@ -152,6 +199,10 @@ pub struct Policy {
     pub allow_sha1_signatures: bool,
     /// Work limits.
     pub limits: Limits,
+    /// The RFC 5280 6.1.1 policy inputs (default: any policy, nothing explicit).
+    pub path_inputs: PathInputs,
+    /// What an unknown revocation status means.
+    pub revocation: RevocationPolicy,
 }
 
 /// Reference to the encryption certificate named by SMIMEEncryptionKeyPreference.
@@ -196,6 +247,16 @@ pub struct Decision {
 /// skipped).
 pub fn certificates_from_pem(pem: &[u8]) -> Vec<Vec<u8>> {
     anchors::pem_certificates(pem).0
+}
+
+/// The certificates of a file's contents: its PEM `CERTIFICATE` blocks, or, when it
+/// is not PEM, the contents as one DER certificate.
+pub fn certificates_from_bytes(input: &[u8]) -> Vec<Vec<u8>> {
+    if input.windows(11).any(|w| w == b"-----BEGIN ") {
+        certificates_from_pem(input)
+    } else {
+        vec![input.to_vec()]
+    }
 }
 
 fn trim_zeros(b: &[u8]) -> &[u8] {
@@ -244,9 +305,9 @@ pub fn evaluate(
 
     match preferred {
         None => {
-            let path = check_certificate(
+            let path = check_for_message(
                 trust,
-                limits,
+                policy,
                 &message,
                 signer.clone(),
                 cand.from,
@@ -260,18 +321,18 @@ pub fn evaluate(
             })
         }
         Some(enc) => {
-            check_certificate(
+            check_for_message(
                 trust,
-                limits,
+                policy,
                 &message,
                 signer,
                 cand.from,
                 Role::SignOnly,
                 at,
             )?;
-            let path = check_certificate(
+            let path = check_for_message(
                 trust,
-                limits,
+                policy,
                 &message,
                 enc.clone(),
                 cand.from,
@@ -288,9 +349,9 @@ pub fn evaluate(
 }
 
 /// Steps 1-7 of the crate docs for one certificate in one role.
-fn check_certificate(
+fn check_for_message(
     trust: &TrustStore,
-    limits: &Limits,
+    policy: &Policy,
     message: &[Arc<Cert>],
     leaf: Arc<Cert>,
     from: &str,
@@ -302,8 +363,20 @@ fn check_certificate(
     checks::check_signature_algorithm(&leaf)?;
     checks::check_email(&leaf, from)?;
     checks::check_validity(&leaf, at)?;
-    let path = path::PathBuilder::new(trust, limits, message, at).build(leaf.clone())?;
+    let options = path::Options {
+        inputs: &policy.path_inputs,
+        revocation: policy.revocation,
+        enforce_email_purpose: true,
+    };
+    let found = path::Search::new(trust, &policy.limits, message, at)
+        .find(leaf.clone(), &options, None)
+        .map_err(|failed| failed.error)?;
     checks::check_purpose(&leaf)?;
     checks::check_key_usage(&leaf, role)?;
-    Ok(path.iter().map(|c| CertSummary::of(c)).collect())
+    Ok(found
+        .path
+        .iter()
+        .rev()
+        .map(|c| CertSummary::of(c))
+        .collect())
 }

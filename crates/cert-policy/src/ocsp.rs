@@ -127,7 +127,7 @@ impl OcspQuery<'_> {
         let bad = |what: String| OcspError::BadCertificate { what };
         let cert = Cert::parse(self.cert).map_err(|e| bad(e.to_string()))?;
         let issuer = Cert::parse(self.issuer).map_err(|e| bad(e.to_string()))?;
-        if cert.issuer_der != issuer.subject_der {
+        if cert.issuer_dn != issuer.subject_dn {
             return Err(bad(format!(
                 "{} is not the issuer of {}",
                 issuer.subject, cert.subject

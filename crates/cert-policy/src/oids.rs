@@ -14,15 +14,27 @@ pub(crate) const ANY_EKU: O = O::new_unwrap("2.5.29.37.0");
 pub(crate) const EMAIL_PROTECTION: O = O::new_unwrap("1.3.6.1.5.5.7.3.4");
 pub(crate) const SMTP_UTF8_MAILBOX: O = O::new_unwrap("1.3.6.1.5.5.7.8.9");
 
-/// Critical extensions accepted without processing: certificate policies are not
-/// validated (no policy OIDs are configured), so their constraints cannot change the
-/// outcome for an any-policy relying party.
-pub(crate) const KNOWN_IGNORED: [O; 4] = [
-    O::new_unwrap("2.5.29.32"), // certificatePolicies
-    O::new_unwrap("2.5.29.33"), // policyMappings
-    O::new_unwrap("2.5.29.36"), // policyConstraints
-    O::new_unwrap("2.5.29.54"), // inhibitAnyPolicy
-];
+// Certificate policies (RFC 5280 4.2.1.4, 4.2.1.5, 4.2.1.11, 4.2.1.14).
+pub(crate) const CERTIFICATE_POLICIES: O = O::new_unwrap("2.5.29.32");
+pub(crate) const ANY_POLICY: O = O::new_unwrap("2.5.29.32.0");
+pub(crate) const POLICY_MAPPINGS: O = O::new_unwrap("2.5.29.33");
+pub(crate) const POLICY_CONSTRAINTS: O = O::new_unwrap("2.5.29.36");
+pub(crate) const INHIBIT_ANY_POLICY: O = O::new_unwrap("2.5.29.54");
+
+// Revocation pointers (RFC 5280 4.2.1.13, 4.2.1.15).
+pub(crate) const CRL_DISTRIBUTION_POINTS: O = O::new_unwrap("2.5.29.31");
+pub(crate) const FRESHEST_CRL: O = O::new_unwrap("2.5.29.46");
+
+// CRL and CRL entry extensions (RFC 5280 5.2, 5.3).
+pub(crate) const ISSUER_ALT_NAME: O = O::new_unwrap("2.5.29.18");
+pub(crate) const AUTHORITY_INFO_ACCESS: O = O::new_unwrap("1.3.6.1.5.5.7.1.1");
+pub(crate) const CRL_NUMBER: O = O::new_unwrap("2.5.29.20");
+pub(crate) const CRL_REASON: O = O::new_unwrap("2.5.29.21");
+pub(crate) const HOLD_INSTRUCTION_CODE: O = O::new_unwrap("2.5.29.23");
+pub(crate) const INVALIDITY_DATE: O = O::new_unwrap("2.5.29.24");
+pub(crate) const DELTA_CRL_INDICATOR: O = O::new_unwrap("2.5.29.27");
+pub(crate) const ISSUING_DISTRIBUTION_POINT: O = O::new_unwrap("2.5.29.28");
+pub(crate) const CERTIFICATE_ISSUER: O = O::new_unwrap("2.5.29.29");
 
 // Keys.
 pub(crate) const RSA_ENCRYPTION: O = O::new_unwrap("1.2.840.113549.1.1.1");

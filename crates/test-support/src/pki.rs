@@ -424,7 +424,9 @@ pub use crl::{crl, crl_pem};
 pub mod ocsp;
 
 /// Writes `out/pki/`: the shared root and intermediate, a few leaves with their keys,
-/// and a CRL of the intermediate revoking `revoked@example.com`'s leaf.
+/// a CRL of the intermediate revoking `revoked@example.com`'s leaf, and a CRL of the
+/// root revoking nothing (so every certificate of a path can be shown good, as
+/// `readsmimesig --check-cert --crl` requires).
 pub fn write_fixtures(out: &Path, _manifest: &mut Manifest) -> io::Result<()> {
     let dir = out.join("pki");
     std::fs::create_dir_all(&dir)?;
@@ -443,6 +445,8 @@ pub fn write_fixtures(out: &Path, _manifest: &mut Manifest) -> io::Result<()> {
     let revoked = leaf_for("revoked@example.com").serial();
     let list = crl(&h.intermediate, &[revoked], T2025, T2040);
     std::fs::write(dir.join("intermediate.crl.pem"), crl_pem(&list))?;
+    let root_list = crl(&h.root, &[], T2025, T2040);
+    std::fs::write(dir.join("root.crl.pem"), crl_pem(&root_list))?;
     Ok(())
 }
 

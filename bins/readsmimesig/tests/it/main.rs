@@ -2,6 +2,7 @@
 //! loopback DNS server for DKIM, a temporary store, and the fixed evaluation time.
 #![allow(clippy::unwrap_used, missing_docs, unreachable_pub)]
 
+mod check_cert;
 mod corpus;
 mod fixtures;
 mod util;

@@ -55,7 +55,7 @@ pub(super) fn check_signer(
 /// Whether the ResponderID names `c` (by subject, or by the SHA-1 of its key).
 fn names(id: &ResponderId, c: &Cert) -> bool {
     match id {
-        ResponderId::ByName(name) => name.to_der().is_ok_and(|d| d == c.subject_der),
+        ResponderId::ByName(name) => crate::dn::Dn::of(name) == c.subject_dn,
         ResponderId::ByKey(hash) => key_sha1(c).is_ok_and(|k| k == hash.as_bytes()),
     }
 }
@@ -78,7 +78,7 @@ fn check_delegated(responder: &Cert, issuer: &Cert, at: i64) -> Result<(), OcspE
         subject: responder.subject.clone(),
         why,
     };
-    if responder.issuer_der != issuer.subject_der {
+    if responder.issuer_dn != issuer.subject_dn {
         return Err(refuse("it is not issued by the certificate's issuer"));
     }
     if verify_signature(

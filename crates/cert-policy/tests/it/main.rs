@@ -4,11 +4,15 @@
 
 mod accepted;
 mod addresses;
+mod check;
 mod codes;
 mod common;
 mod corpus;
 mod ocsp;
 mod ocsp_openssl;
 mod paths;
+mod pkits;
+mod revocation;
+mod rfc5280;
 mod robustness;
 mod trust;

@@ -72,3 +72,22 @@ fn tampered_intermediates_never_panic_and_never_verify() {
         );
     }
 }
+
+#[test]
+fn mutated_crls_never_panic() {
+    use test_support::pki::{T2025, T2040, crl};
+    let h = hierarchy();
+    let leaf = leaf_for("revoked@example.com");
+    let list = crl(&h.intermediate, &[leaf.serial()], T2025, T2040);
+    for i in 0..list.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut der = list.clone();
+            der[i] ^= flip;
+            if let Ok(t) = trust().with_crls(&[&der]) {
+                let _ = eval_at(&t, "revoked@example.com", &leaf, &[&h.intermediate], AT);
+            }
+            let _ = cert_policy::revocation_status(&leaf.der, &h.intermediate.der, &[&der], AT);
+        }
+        let _ = trust().with_crls(&[&list[..i]]);
+    }
+}
